@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+/**
+ * Where reading stands. Saved only after Elasticsearch acknowledged everything before it, so a
+ * restart resumes exactly there: nothing skipped, and any replay absorbed by deterministic ids.
+ */
+export const checkpointSchema = z.object({
+  version: z.literal(1),
+  groupName: z.string(),
+  streamPrefix: z.string(),
+  /** Start of the window being read, or of the next window when none is open (epoch ms). */
+  windowStart: z.number().int(),
+  /** Inclusive end of the window being read; absent between windows. */
+  windowEnd: z.number().int().optional(),
+  /** Token of the window's next unread page. */
+  nextToken: z.string().optional(),
+  /** A backfill whose whole window is indexed. */
+  done: z.boolean().optional(),
+  /** Newest event timestamp acknowledged so far (epoch ms), for lag. */
+  newestForwarded: z.number().int().optional(),
+  updatedAt: z.string(),
+});
+
+export type Checkpoint = z.infer<typeof checkpointSchema>;
+
+export interface CheckpointStore {
+  /** Human-readable location, for logs and `status`. */
+  readonly location: string;
+  load(): Promise<Checkpoint | undefined>;
+  save(checkpoint: Checkpoint): Promise<void>;
+}

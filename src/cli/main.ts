@@ -1,0 +1,187 @@
+import { Command, Option } from 'commander';
+import type { Logger } from 'pino';
+import { checkpointKey, FileCheckpointStore } from '../checkpoint/file-store.js';
+import { ConfigError } from '../config/errors.js';
+import { resolveSettings, SETTING_SPECS, settingsFromEnv, type RawSettings, type SettingKey, type Settings } from '../config/settings.js';
+import { parseInstant } from '../config/time.js';
+import { createLogger } from '../log.js';
+import { backfill } from '../pipeline/backfill.js';
+import { createPipeline, type BuiltPipeline } from '../pipeline/create-pipeline.js';
+import { errorText, type Control } from '../pipeline/forward-window.js';
+import { runLoop, summary } from '../pipeline/run.js';
+import { retryTransient } from '../retry.js';
+import { isTransientElasticError } from '../sink/bulk-writer.js';
+import { ensureIndexTemplates } from '../sink/index-template.js';
+import { showProgress } from './progress.js';
+
+const EXIT_FAILED = 1;
+const EXIT_CONFIG = 2;
+const SHUTDOWN_GRACE_MS = 20_000;
+
+function addSettingOptions(cmd: Command): Command {
+  for (const [key, spec] of Object.entries(SETTING_SPECS) as [SettingKey, { env?: string; flag?: string }][]) {
+    if (!spec.flag) continue;
+    cmd.addOption(new Option(`${spec.flag} <value>`, spec.env ? `(env ${spec.env})` : '').hideHelp(key === 'startFrom'));
+  }
+  return cmd;
+}
+
+/** Flags win over the environment. */
+function settingsFrom(options: Record<string, unknown>): Settings {
+  const flags: RawSettings = {};
+  for (const [key, spec] of Object.entries(SETTING_SPECS) as [SettingKey, { flag?: string }][]) {
+    if (!spec.flag) continue;
+    const prop = spec.flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    const value = options[prop];
+    if (typeof value === 'string') flags[key] = value;
+  }
+  return resolveSettings(settingsFromEnv(process.env), flags);
+}
+
+/** Graceful stop on the first SIGTERM/SIGINT, hard stop after the grace period or a second signal. */
+function shutdownControl(log: Logger): Control & { dispose(): void } {
+  const stop = new AbortController();
+  const abort = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const onSignal = (signal: string) => {
+    if (stop.signal.aborted) {
+      log.warn({ signal }, 'second signal: stopping now');
+      abort.abort(new Error(`stopped by ${signal}`));
+      return;
+    }
+    log.info({ signal, graceMs: SHUTDOWN_GRACE_MS }, 'stopping: finishing the page in hand');
+    stop.abort();
+    timer = setTimeout(() => abort.abort(new Error('shutdown grace period over')), SHUTDOWN_GRACE_MS);
+    timer.unref();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  return {
+    stop: stop.signal,
+    signal: abort.signal,
+    dispose() {
+      clearTimeout(timer);
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    },
+  };
+}
+
+async function prepareSink(p: BuiltPipeline, settings: Settings, control: Control): Promise<void> {
+  if (!settings.elastic.installTemplate) return;
+  const installed = await retryTransient(
+    () => ensureIndexTemplates(p.elastic, settings.elastic),
+    {
+      signal: control.stop,
+      isTransient: isTransientElasticError,
+      onRetry: (err) => p.log.warn({ err: errorText(err) }, 'Elasticsearch not reachable yet; retrying'),
+    },
+  );
+  if (installed.length > 0) p.log.info({ templates: installed }, 'installed index templates');
+}
+
+async function runCommand(options: Record<string, unknown>, log: Logger): Promise<number> {
+  const settings = settingsFrom(options);
+  const p = createPipeline(settings, log);
+  const control = shutdownControl(log);
+  try {
+    await prepareSink(p, settings, control);
+    const store = new FileCheckpointStore(settings.stateDir, checkpointKey('run', settings.groupName, settings.streamPrefix, settings.elastic.indexSuffix));
+    await runLoop(p, settings, store, control);
+    return 0;
+  } finally {
+    control.dispose();
+    await p.elastic.close();
+    p.cloudwatch.destroy();
+  }
+}
+
+function parseWindowBound(name: string, value: unknown): number {
+  const t = typeof value === 'string' ? parseInstant(value) : undefined;
+  if (t === undefined) throw new ConfigError(name, `must be ISO 8601 (2026-11-21T00:00:00Z), "now" or a duration ago like 24h, got "${String(value)}"`);
+  return t;
+}
+
+async function backfillCommand(options: Record<string, unknown>, log: Logger): Promise<number> {
+  const from = parseWindowBound('--from', options.from);
+  const to = parseWindowBound('--to', options.to ?? 'now');
+  if (from >= to) throw new ConfigError('--from', `must be before --to (${new Date(from).toISOString()} >= ${new Date(to).toISOString()})`);
+  const settings = settingsFrom(options);
+  const p = createPipeline(settings, log);
+  const control = shutdownControl(log);
+  const store = new FileCheckpointStore(
+    settings.stateDir,
+    checkpointKey('backfill', settings.groupName, settings.streamPrefix, settings.elastic.indexSuffix, from, to),
+  );
+  const progress = options.progress === false ? undefined : showProgress(p.stats, { from, to }, () => p.budget.spent);
+  try {
+    await prepareSink(p, settings, control);
+    const result = await backfill(p, settings, { from, to }, store, control);
+    progress?.stop();
+    const report = {
+      window: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
+      complete: result.complete,
+      resumed: result.resumed,
+      ...summary(p),
+      invalid: p.stats.invalid,
+      rejected: p.stats.rejected,
+      otherStreamEvents: p.stats.otherStreamEvents,
+      apiCalls: p.budget.spent,
+      durationSeconds: Number(((Date.now() - p.stats.startedAt) / 1000).toFixed(1)),
+    };
+    process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : formatReport(report));
+    return result.complete ? 0 : EXIT_FAILED;
+  } finally {
+    progress?.stop();
+    control.dispose();
+    await p.elastic.close();
+    p.cloudwatch.destroy();
+  }
+}
+
+function formatReport(report: Record<string, unknown>): string {
+  const rows = Object.entries(report).map(([k, v]) => `  ${k.padEnd(18)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+  return `backfill summary\n${rows.join('\n')}\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const log = createLogger();
+  const program = new Command('eks-log-forwarder')
+    .description('Forwards the EKS API server audit log from CloudWatch Logs to Calico\'s Elasticsearch audit index.')
+    .exitOverride()
+    .showHelpAfterError();
+
+  let exitCode = 0;
+  const guard = (fn: (o: Record<string, unknown>, log: Logger) => Promise<number>) => async (o: Record<string, unknown>) => {
+    exitCode = await fn(o, log);
+  };
+
+  addSettingOptions(program.command('run').description('poll CloudWatch every fetch interval and forward until stopped')).action(guard(runCommand));
+  addSettingOptions(
+    program
+      .command('backfill')
+      .description('forward one closed time window once, then exit (0 only when all of it is indexed)')
+      .requiredOption('--from <time>', 'window start: ISO 8601 or a duration ago (24h)')
+      .option('--to <time>', 'window end: ISO 8601, a duration ago, or now', 'now')
+      .option('--json', 'print the summary as JSON')
+      .option('--no-progress', 'no progress bar or progress lines'),
+  ).action(guard(backfillCommand));
+
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`eks-log-forwarder: configuration error: ${err.message}\n`);
+      return EXIT_CONFIG;
+    }
+    const code = (err as { code?: string; exitCode?: number }).code;
+    if (code?.startsWith('commander.')) {
+      // Help and version are not errors; a bad command line is a configuration error.
+      return ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(code) ? 0 : EXIT_CONFIG;
+    }
+    log.error({ err: errorText(err) }, 'failed');
+    process.stderr.write(`eks-log-forwarder: ${errorText(err)}\n`);
+    return EXIT_FAILED;
+  }
+}

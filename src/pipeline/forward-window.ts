@@ -1,0 +1,140 @@
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { Client } from '@elastic/elasticsearch';
+import type { Logger } from 'pino';
+import type { Checkpoint, CheckpointStore } from '../checkpoint/checkpoint.js';
+import { writeAll } from '../sink/bulk-writer.js';
+import { readWindow } from '../source/log-pages.js';
+import { transformPage, type TransformContext } from '../transform/transform-page.js';
+import { readAhead } from './read-ahead.js';
+import type { Stats } from './stats.js';
+
+/** Everything one event meets on its way from CloudWatch to Elasticsearch. */
+export interface Pipeline {
+  cloudwatch: CloudWatchLogsClient;
+  elastic: Client;
+  transform: TransformContext;
+  pageLimit?: number;
+  stats: Stats;
+  log: Logger;
+}
+
+export interface Control {
+  /** Aborts in-flight requests: the hard stop once the shutdown grace period is over. */
+  signal: AbortSignal;
+  /** Asks for a graceful stop: finish the page in hand, save, return. */
+  stop: AbortSignal;
+}
+
+export interface WindowOutcome {
+  checkpoint: Checkpoint;
+  /** The whole window was read and acknowledged. */
+  drained: boolean;
+}
+
+/**
+ * Forwards one time window, page by page: read (one page ahead) → transform → index → wait for
+ * Elasticsearch to acknowledge every document → save the checkpoint. The checkpoint never gets
+ * ahead of the acknowledgements, so a crash anywhere replays at most one page, which the
+ * deterministic document ids absorb. `afterDrain` is the checkpoint to save with the last page.
+ */
+export async function forwardWindow(
+  p: Pipeline,
+  start: Checkpoint,
+  store: CheckpointStore,
+  control: Control,
+  afterDrain: (cp: Checkpoint) => Checkpoint,
+): Promise<WindowOutcome> {
+  let checkpoint = start;
+  const pages = readWindow(
+    p.cloudwatch,
+    {
+      groupName: start.groupName,
+      streamPrefix: start.streamPrefix,
+      start: start.windowStart,
+      end: start.windowEnd!,
+      nextToken: start.nextToken,
+      pageLimit: p.pageLimit,
+    },
+    {
+      signal: control.signal,
+      onRetry: (err, attempt) => {
+        p.stats.retries += 1;
+        p.log.warn({ err: errorText(err), attempt }, 'CloudWatch request failed; retrying');
+      },
+      onTokenRestart: (reason) => {
+        p.stats.tokenRestarts += 1;
+        p.log.warn({ reason, windowStart: start.windowStart, windowEnd: start.windowEnd }, 're-reading the window from its start');
+      },
+    },
+  );
+
+  for await (const page of readAhead(pages)) {
+    const batch = transformPage(page.events, p.transform);
+    for (const r of batch.requests) {
+      if (r.kind === 'dead-letter') {
+        p.log.warn({ stream: r.source.stream, eventId: r.source.eventId, reason: r.document.reason }, 'event dead-lettered');
+      }
+    }
+
+    const written = await writeAll(batch.requests, {
+      client: p.elastic,
+      groupName: p.transform.groupName,
+      deadLetterIndex: p.transform.deadLetterIndex,
+      signal: control.signal,
+      onRetry: (err, attempt) => {
+        p.stats.retries += 1;
+        p.log.warn({ err: errorText(err), attempt }, 'Elasticsearch write failed; retrying');
+      },
+      onRejected: (r, status, reason) =>
+        p.log.warn({ stream: r.source.stream, eventId: r.source.eventId, id: r.id, status, reason }, 'document rejected; dead-lettering it'),
+    });
+
+    // Acknowledged: only now may the checkpoint move past this page.
+    const newest = newestTimestamp(page.events, checkpoint.newestForwarded);
+    checkpoint = page.nextToken
+      ? { ...checkpoint, nextToken: page.nextToken, newestForwarded: newest, updatedAt: new Date().toISOString() }
+      : { ...afterDrain(checkpoint), newestForwarded: newest, updatedAt: new Date().toISOString() };
+    await store.save(checkpoint);
+
+    count(p.stats, page, batch, written);
+    if (!page.nextToken) return { checkpoint, drained: true };
+    if (control.stop.aborted) return { checkpoint, drained: false };
+  }
+  // Only reached when the reader ends without a last page, i.e. it was aborted.
+  return { checkpoint, drained: false };
+}
+
+function count(
+  stats: Stats,
+  page: { events: { timestamp: number; ingestionTime: number }[]; bytes: number; otherStreamEvents: number },
+  batch: { filtered: number; invalid: number },
+  written: { created: number; existing: number; rejected: number; deadLettered: number },
+): void {
+  stats.pages += 1;
+  stats.eventsRead += page.events.length;
+  stats.otherStreamEvents += page.otherStreamEvents;
+  stats.bytesRead += page.bytes;
+  stats.filtered += batch.filtered;
+  stats.invalid += batch.invalid;
+  stats.created += written.created;
+  stats.alreadyPresent += written.existing;
+  stats.forwarded += written.created + written.existing;
+  stats.rejected += written.rejected;
+  stats.deadLettered += written.deadLettered;
+  for (const e of page.events) {
+    const lateness = e.ingestionTime - e.timestamp;
+    if (lateness > stats.maxLatenessMs) stats.maxLatenessMs = lateness;
+  }
+  stats.newestForwarded = newestTimestamp(page.events, stats.newestForwarded);
+}
+
+function newestTimestamp(events: { timestamp: number }[], current: number | undefined): number | undefined {
+  let newest = current;
+  for (const e of events) if (newest === undefined || e.timestamp > newest) newest = e.timestamp;
+  return newest;
+}
+
+export function errorText(err: unknown): string {
+  const e = err as { name?: string; message?: string };
+  return `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`;
+}

@@ -1,0 +1,35 @@
+import type { LogEvent } from '../source/log-pages.js';
+
+/** A CloudWatch event the forwarder could not deliver as an audit document, kept whole. */
+export interface DeadLetter {
+  '@timestamp': string;
+  reason: string;
+  logGroup: string;
+  logStream: string;
+  eventId: string;
+  cloudwatchTimestamp: number;
+  ingestionTime: number;
+  /** The auditID when it can be read even from a cut-off message. */
+  auditID?: string;
+  message: string;
+}
+
+export function deadLetter(event: LogEvent, groupName: string, reason: string): DeadLetter {
+  const auditID = /"auditID"\s*:\s*"([^"\\]{1,128})"/.exec(event.message)?.[1];
+  return {
+    '@timestamp': new Date(event.timestamp).toISOString(),
+    reason,
+    logGroup: groupName,
+    logStream: event.stream,
+    eventId: event.eventId,
+    cloudwatchTimestamp: event.timestamp,
+    ingestionTime: event.ingestionTime,
+    ...(auditID ? { auditID } : {}),
+    message: event.message,
+  };
+}
+
+/** CloudWatch's eventId is unique per stored event, so a replay rewrites the same dead letter. */
+export function deadLetterId(event: LogEvent): string {
+  return `${event.stream}/${event.eventId}`;
+}
