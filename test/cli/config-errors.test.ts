@@ -1,0 +1,33 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+
+const valid = {
+  AWS_REGION: 'us-west-2',
+  EKS_CLOUDWATCH_LOG_GROUP: '/aws/eks/demo/cluster',
+  ELASTIC_URL: 'http://127.0.0.1:1',
+};
+
+const badPolicy = path.join(mkdtempSync(path.join(os.tmpdir(), 'eksfwd-policy-')), 'policy.yaml');
+writeFileSync(badPolicy, 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n  - level: Loud\n');
+
+describe('configuration errors exit with status 2 and name the setting', () => {
+  it.each([
+    ['missing region', ['run'], { ...valid, AWS_REGION: undefined }, /AWS_REGION \/ --region: is required/],
+    ['missing log group', ['run'], { ...valid, EKS_CLOUDWATCH_LOG_GROUP: undefined }, /EKS_CLOUDWATCH_LOG_GROUP \/ --group: is required/],
+    ['negative fetch interval', ['run'], { ...valid, EKS_CLOUDWATCH_LOG_FETCH_INTERVAL: '-1' }, /EKS_CLOUDWATCH_LOG_FETCH_INTERVAL.*positive/],
+    ['flag overriding env with a bad value', ['run', '--fetch-interval', 'often'], valid, /--fetch-interval: must be a positive number of seconds, got "often"/],
+    ['no Elasticsearch', ['run'], { ...valid, ELASTIC_URL: undefined }, /ELASTIC_URL .*or ELASTIC_HOST: is required/],
+    ['bad backfill start', ['backfill', '--from', 'last tuesday'], valid, /--from: must be ISO 8601/],
+    ['backfill window backwards', ['backfill', '--from', '1h', '--to', '2h'], valid, /--from: must be before --to/],
+    ['unreadable policy', ['run', '--audit-policy', '/nonexistent/policy.yaml'], valid, /AUDIT_POLICY_FILE/],
+    ['invalid policy level', ['run', '--audit-policy', badPolicy], valid, /rules\[0\]\.level/],
+    ['unknown option', ['run', '--frobnicate'], valid, /unknown option '--frobnicate'/],
+  ])('%s', async (_name, args, env, message) => {
+    const result = await runCli(args, env);
+    expect(result.stderr).toMatch(message);
+    expect(result.code).toBe(2);
+  });
+});

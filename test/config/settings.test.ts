@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/errors.js';
+import { resolveSettings, settingsFromEnv } from '../../src/config/settings.js';
+
+const minimal = {
+  AWS_REGION: 'us-west-2',
+  EKS_CLOUDWATCH_LOG_GROUP: '/aws/eks/prod/cluster',
+  ELASTIC_URL: 'https://es.example:9200',
+};
+
+function resolveEnv(env: Record<string, string>) {
+  return resolveSettings(settingsFromEnv(env));
+}
+
+describe('settings', () => {
+  it('applies the original forwarder\'s defaults', () => {
+    const s = resolveEnv(minimal);
+    expect(s.streamPrefix).toBe('kube-apiserver-audit-');
+    expect(s.fetchIntervalMs).toBe(60_000);
+    expect(s.requestsPerSecond).toBe(2);
+    expect(s.elastic.indexSuffix).toBe('cluster');
+    expect(s.elastic.deadLetterIndex).toBe('eks-log-forwarder-deadletter.cluster');
+    expect(s.elastic.sslVerify).toBe(true);
+    expect(s.awsCredentials).toBeUndefined();
+  });
+
+  it('builds the Elasticsearch URL from scheme, host and port like the original forwarder', () => {
+    const { ELASTIC_URL: _, ...rest } = minimal;
+    const s = resolveEnv({ ...rest, ELASTIC_HOST: 'tigera-secure-es-http.tigera-elasticsearch.svc', ELASTIC_USER: 'u', ELASTIC_PASSWORD: 'p' });
+    expect(s.elastic.node).toBe('https://tigera-secure-es-http.tigera-elasticsearch.svc:9200');
+    expect(s.elastic.auth).toEqual({ username: 'u', password: 'p' });
+  });
+
+  it('lets a later layer (flags) win over an earlier one (environment)', () => {
+    const s = resolveSettings(settingsFromEnv(minimal), { fetchInterval: '5', streamPrefix: 'custom-' });
+    expect(s.fetchIntervalMs).toBe(5_000);
+    expect(s.streamPrefix).toBe('custom-');
+  });
+
+  it.each([
+    [{ AWS_REGION: '' }, 'AWS_REGION / --region: is required'],
+    [{ EKS_CLOUDWATCH_LOG_GROUP: '' }, 'EKS_CLOUDWATCH_LOG_GROUP / --group: is required'],
+    [{ EKS_CLOUDWATCH_LOG_FETCH_INTERVAL: '0' }, 'EKS_CLOUDWATCH_LOG_FETCH_INTERVAL / --fetch-interval: must be a positive number'],
+    [{ EKS_CLOUDWATCH_LOG_FETCH_INTERVAL: '-5' }, 'EKS_CLOUDWATCH_LOG_FETCH_INTERVAL / --fetch-interval: must be a positive number'],
+    [{ EKS_CLOUDWATCH_LOG_FETCH_INTERVAL: 'soon' }, 'EKS_CLOUDWATCH_LOG_FETCH_INTERVAL / --fetch-interval: must be a positive number'],
+    [{ EKS_FORWARDER_REQUESTS_PER_SECOND: '9' }, 'EKS_FORWARDER_REQUESTS_PER_SECOND / --requests-per-second: must be above 0 and at most 5'],
+    [{ EKS_FORWARDER_PAGE_LIMIT: '20000' }, 'EKS_FORWARDER_PAGE_LIMIT / --page-limit: must be an integer from 1 to 10000'],
+    [{ ELASTIC_URL: 'not a url' }, 'ELASTIC_URL / --elastic-url: must be a URL'],
+    [{ ELASTIC_URL: '', ELASTIC_HOST: '' }, 'ELASTIC_URL / --elastic-url or ELASTIC_HOST: is required'],
+    [{ ELASTIC_SCHEME: 'ftp' }, 'ELASTIC_SCHEME: must be http or https'],
+    [{ ELASTIC_SSL_VERIFY: 'maybe' }, 'ELASTIC_SSL_VERIFY: must be true or false'],
+    [{ ELASTIC_USER: 'elastic' }, 'ELASTIC_PASSWORD: is required when ELASTIC_USER is set'],
+    [{ ELASTIC_API_KEY: 'k', ELASTIC_USER: 'u', ELASTIC_PASSWORD: 'p' }, 'ELASTIC_API_KEY: cannot be combined with ELASTIC_USER'],
+    [{ ELASTIC_INDEX_SUFFIX: 'Prod Cluster' }, 'ELASTIC_INDEX_SUFFIX / --index-suffix: must be lower case'],
+    [{ EKS_FORWARDER_LATENESS_FLOOR: 'later' }, 'EKS_FORWARDER_LATENESS_FLOOR / --lateness-floor: must be a duration'],
+    [{ EKS_FORWARDER_LATENESS_FLOOR: '20m' }, 'EKS_FORWARDER_LATENESS_FLOOR / --lateness-floor: must not exceed'],
+    [{ EKS_FORWARDER_START_FROM: 'yesterday-ish' }, 'EKS_FORWARDER_START_FROM / --start-from: must be ISO 8601'],
+  ])('rejects %o naming the setting', (override, message) => {
+    const attempt = () => resolveEnv({ ...minimal, ...override });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(message);
+  });
+
+  it('rejects incomplete credentials with the operator\'s wording', () => {
+    expect(() => resolveSettings(settingsFromEnv(minimal), { awsAccessKeyId: 'AKIA' })).toThrow(
+      'incomplete Cloudwatch credentials',
+    );
+  });
+
+  it('never puts a secret value into an error message', () => {
+    let message = '';
+    try {
+      resolveEnv({ ...minimal, ELASTIC_PASSWORD: 's3cr3t-value' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('ELASTIC_USER');
+    expect(message).not.toContain('s3cr3t-value');
+  });
+});
