@@ -1,0 +1,41 @@
+import { Client } from '@elastic/elasticsearch';
+
+export function elasticClient(): Client {
+  const node = process.env.ELASTIC_URL;
+  if (!node) throw new Error('ELASTIC_URL is not set: the global setup starts Elasticsearch');
+  return new Client({ node });
+}
+
+/** Every document id under an index pattern, with how often each occurs (a duplicate shows as > 1). */
+export async function idCounts(client: Client, index: string): Promise<Map<string, number>> {
+  await client.indices.refresh({ index, ignore_unavailable: true, allow_no_indices: true });
+  const counts = new Map<string, number>();
+  const pages = client.helpers.scrollSearch({
+    index,
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    size: 5_000,
+    _source: false,
+    query: { match_all: {} },
+  });
+  for await (const page of pages) {
+    for (const h of page.body.hits.hits) counts.set(h._id!, (counts.get(h._id!) ?? 0) + 1);
+  }
+  return counts;
+}
+
+export async function docCount(client: Client, index: string): Promise<number> {
+  await client.indices.refresh({ index, ignore_unavailable: true, allow_no_indices: true });
+  const res = await client.count({ index, ignore_unavailable: true, allow_no_indices: true });
+  return res.count;
+}
+
+/** Polls until `check` returns true or the deadline passes. */
+export async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
