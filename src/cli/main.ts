@@ -9,6 +9,7 @@ import { backfill } from '../pipeline/backfill.js';
 import { createPipeline, type BuiltPipeline } from '../pipeline/create-pipeline.js';
 import { errorText, type Control } from '../pipeline/forward-window.js';
 import { runLoop, summary } from '../pipeline/run.js';
+import { verifyWindow, type VerifyReport } from '../pipeline/verify.js';
 import { retryTransient } from '../retry.js';
 import { isTransientElasticError } from '../sink/bulk-writer.js';
 import { ensureIndexTemplates } from '../sink/index-template.js';
@@ -139,6 +140,38 @@ async function backfillCommand(options: Record<string, unknown>, log: Logger): P
   }
 }
 
+async function verifyCommand(options: Record<string, unknown>, log: Logger): Promise<number> {
+  const from = parseWindowBound('--from', options.from);
+  const to = parseWindowBound('--to', options.to ?? 'now');
+  if (from >= to) throw new ConfigError('--from', `must be before --to (${new Date(from).toISOString()} >= ${new Date(to).toISOString()})`);
+  const settings = settingsFrom(options);
+  const p = createPipeline(settings, log);
+  const control = shutdownControl(log);
+  try {
+    const report = { ...(await verifyWindow(p, { from, to }, control.signal)), apiCalls: p.budget.spent };
+    process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : formatVerify(report));
+    return report.complete ? 0 : EXIT_FAILED;
+  } finally {
+    control.dispose();
+    await p.elastic.close();
+    p.cloudwatch.destroy();
+  }
+}
+
+function formatVerify(r: VerifyReport): string {
+  const lines = [
+    `verify ${r.window.from} .. ${r.window.to}: ${r.complete ? 'COMPLETE' : 'INCOMPLETE'}`,
+    `  events read        ${r.eventsRead}`,
+    `  expected documents ${r.expected}`,
+    `  found              ${r.found}`,
+    `  missing            ${r.missing}${r.sampleMissing.length ? `  e.g. ${r.sampleMissing.join(', ')}` : ''}`,
+    `  unexpected         ${r.unexpected}${r.sampleUnexpected.length ? `  e.g. ${r.sampleUnexpected.join(', ')}` : ''}`,
+    `  dead letters       ${r.deadLettersExpected - r.deadLettersMissing} of ${r.deadLettersExpected}${r.sampleDeadLettersMissing.length ? `  missing e.g. ${r.sampleDeadLettersMissing.join(', ')}` : ''}`,
+    `  API calls          ${r.apiCalls ?? 0}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
 function formatReport(report: Record<string, unknown>): string {
   const rows = Object.entries(report).map(([k, v]) => `  ${k.padEnd(18)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
   return `backfill summary\n${rows.join('\n')}\n`;
@@ -166,6 +199,15 @@ export async function main(argv: string[]): Promise<number> {
       .option('--json', 'print the summary as JSON')
       .option('--no-progress', 'no progress bar or progress lines'),
   ).action(guard(backfillCommand));
+
+  addSettingOptions(
+    program
+      .command('verify')
+      .description('prove a window complete: every expected document is indexed, nothing unexpected is (exit 0), else exit 1')
+      .requiredOption('--from <time>', 'window start: ISO 8601 or a duration ago (24h)')
+      .option('--to <time>', 'window end: ISO 8601, a duration ago, or now', 'now')
+      .option('--json', 'print the report as JSON'),
+  ).action(guard(verifyCommand));
 
   try {
     await program.parseAsync(argv);

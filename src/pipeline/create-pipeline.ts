@@ -34,6 +34,7 @@ export function createPipeline(settings: Settings, log: Logger): BuiltPipeline {
       indexSuffix: settings.elastic.indexSuffix,
       deadLetterIndex: settings.elastic.deadLetterIndex,
     },
+    streamPrefix: settings.streamPrefix,
     pageLimit: settings.pageLimit,
     stats,
     log,

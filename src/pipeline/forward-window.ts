@@ -13,6 +13,7 @@ export interface Pipeline {
   cloudwatch: CloudWatchLogsClient;
   elastic: Client;
   transform: TransformContext;
+  streamPrefix: string;
   pageLimit?: number;
   stats: Stats;
   log: Logger;
