@@ -14,6 +14,8 @@ export const checkpointSchema = z.object({
   windowEnd: z.number().int().optional(),
   /** Token of the window's next unread page. */
   nextToken: z.string().optional(),
+  /** Every event timestamped at or before this was read at least once; a new one found there is late. */
+  readUpTo: z.number().int().optional(),
   /** A backfill whose whole window is indexed. */
   done: z.boolean().optional(),
   /** Newest event timestamp acknowledged so far (epoch ms), for lag. */

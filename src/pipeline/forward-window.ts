@@ -30,6 +30,8 @@ export interface WindowOutcome {
   checkpoint: Checkpoint;
   /** The whole window was read and acknowledged. */
   drained: boolean;
+  /** Largest ingestionTime - timestamp among the events this call read. */
+  maxLatenessMs: number;
 }
 
 /**
@@ -43,9 +45,10 @@ export async function forwardWindow(
   start: Checkpoint,
   store: CheckpointStore,
   control: Control,
-  afterDrain: (cp: Checkpoint) => Checkpoint,
+  afterDrain: (cp: Checkpoint, windowLatenessMs: number) => Checkpoint,
 ): Promise<WindowOutcome> {
   let checkpoint = start;
+  let maxLatenessMs = 0;
   const pages = readWindow(
     p.cloudwatch,
     {
@@ -82,6 +85,7 @@ export async function forwardWindow(
       groupName: p.transform.groupName,
       deadLetterIndex: p.transform.deadLetterIndex,
       signal: control.signal,
+      lateBefore: checkpoint.readUpTo,
       onRetry: (err, attempt) => {
         p.stats.retries += 1;
         p.log.warn({ err: errorText(err), attempt }, 'Elasticsearch write failed; retrying');
@@ -90,26 +94,28 @@ export async function forwardWindow(
         p.log.warn({ stream: r.source.stream, eventId: r.source.eventId, id: r.id, status, reason }, 'document rejected; dead-lettering it'),
     });
 
+    for (const e of page.events) maxLatenessMs = Math.max(maxLatenessMs, e.ingestionTime - e.timestamp);
     // Acknowledged: only now may the checkpoint move past this page.
     const newest = newestTimestamp(page.events, checkpoint.newestForwarded);
     checkpoint = page.nextToken
       ? { ...checkpoint, nextToken: page.nextToken, newestForwarded: newest, updatedAt: new Date().toISOString() }
-      : { ...afterDrain(checkpoint), newestForwarded: newest, updatedAt: new Date().toISOString() };
+      : { ...afterDrain(checkpoint, maxLatenessMs), newestForwarded: newest, updatedAt: new Date().toISOString() };
     await store.save(checkpoint);
 
     count(p.stats, page, batch, written);
-    if (!page.nextToken) return { checkpoint, drained: true };
-    if (control.stop.aborted) return { checkpoint, drained: false };
+    if (written.late > 0) p.log.info({ late: written.late, readUpTo: checkpoint.readUpTo }, 'caught late arrivals');
+    if (!page.nextToken) return { checkpoint, drained: true, maxLatenessMs };
+    if (control.stop.aborted) return { checkpoint, drained: false, maxLatenessMs };
   }
   // Only reached when the reader ends without a last page, i.e. it was aborted.
-  return { checkpoint, drained: false };
+  return { checkpoint, drained: false, maxLatenessMs };
 }
 
 function count(
   stats: Stats,
   page: { events: { timestamp: number; ingestionTime: number }[]; bytes: number; otherStreamEvents: number },
   batch: { filtered: number; invalid: number },
-  written: { created: number; existing: number; rejected: number; deadLettered: number },
+  written: { created: number; existing: number; rejected: number; deadLettered: number; late: number },
 ): void {
   stats.pages += 1;
   stats.eventsRead += page.events.length;
@@ -121,11 +127,8 @@ function count(
   stats.alreadyPresent += written.existing;
   stats.forwarded += written.created + written.existing;
   stats.rejected += written.rejected;
+  stats.lateCaught += written.late;
   stats.deadLettered += written.deadLettered;
-  for (const e of page.events) {
-    const lateness = e.ingestionTime - e.timestamp;
-    if (lateness > stats.maxLatenessMs) stats.maxLatenessMs = lateness;
-  }
   stats.newestForwarded = newestTimestamp(page.events, stats.newestForwarded);
 }
 

@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Checkpoint, CheckpointStore } from '../checkpoint/checkpoint.js';
 import type { Settings } from '../config/settings.js';
+import { retryTransient } from '../retry.js';
+import { isTransientElasticError } from '../sink/bulk-writer.js';
 import { newestIndexedTimestamp } from '../sink/newest-indexed.js';
 import { errorText, forwardWindow, type Control, type Pipeline } from './forward-window.js';
 
@@ -11,14 +13,18 @@ import { errorText, forwardWindow, type Control, type Pipeline } from './forward
  * the re-read free of duplicates.
  */
 export async function runLoop(p: Pipeline, settings: Settings, store: CheckpointStore, control: Control): Promise<void> {
-  let checkpoint = (await store.load()) ?? (await firstCheckpoint(p, settings));
+  let checkpoint = (await store.load()) ?? (await firstCheckpoint(p, settings, control));
+  const lateness = new LatenessBudget(settings.latenessFloorMs, settings.latenessCeilingMs);
   p.log.info({ checkpoint: store.location, windowStart: iso(checkpoint.windowStart), resumingPage: Boolean(checkpoint.nextToken) }, 'starting');
 
   while (!control.stop.aborted) {
     const cycleStart = Date.now();
     if (checkpoint.windowEnd === undefined) checkpoint = { ...checkpoint, windowEnd: cycleStart, nextToken: undefined };
     try {
-      const outcome = await forwardWindow(p, checkpoint, store, control, (cp) => nextWindow(cp, overlapMs(p, settings)));
+      const outcome = await forwardWindow(p, checkpoint, store, control, (cp, windowLateness) =>
+        nextWindow(cp, lateness.overlapAfter(windowLateness)),
+      );
+      p.stats.overlapMs = lateness.overlapMs;
       checkpoint = outcome.checkpoint;
       if (outcome.drained) {
         p.log.info({ windowEnd: iso(outcome.checkpoint.windowStart), ...summary(p) }, 'window drained');
@@ -35,10 +41,12 @@ export async function runLoop(p: Pipeline, settings: Settings, store: Checkpoint
   p.log.info({ ...summary(p) }, 'stopped');
 }
 
-async function firstCheckpoint(p: Pipeline, settings: Settings): Promise<Checkpoint> {
-  const newest = await newestIndexedTimestamp(p.elastic, settings.elastic.indexSuffix).catch((err) => {
-    p.log.warn({ err: errorText(err) }, 'could not look up the newest indexed document');
-    return undefined;
+async function firstCheckpoint(p: Pipeline, settings: Settings, control: Control): Promise<Checkpoint> {
+  // Waits out an Elasticsearch outage: guessing a start instead could leave a gap.
+  const newest = await retryTransient(() => newestIndexedTimestamp(p.elastic, settings.elastic.indexSuffix), {
+    signal: control.stop,
+    isTransient: isTransientElasticError,
+    onRetry: (err) => p.log.warn({ err: errorText(err) }, 'Elasticsearch not reachable; waiting to look up the newest indexed document'),
   });
   const start = newest ?? settings.startFrom ?? Date.now() - 60 * 60_000;
   p.log.info({ start: iso(start), from: newest ? 'newest indexed document' : settings.startFrom ? '--start-from' : 'one hour ago' }, 'no checkpoint yet');
@@ -51,15 +59,45 @@ async function firstCheckpoint(p: Pipeline, settings: Settings): Promise<Checkpo
   };
 }
 
-/** The window after a drained one starts `overlap` behind its end, never before its start. */
+/**
+ * The window after a drained one starts `overlap` behind its end (never before its start), and
+ * remembers how far has been read, so a new event found there counts as a late arrival.
+ */
 function nextWindow(cp: Checkpoint, overlap: number): Checkpoint {
   const end = cp.windowEnd ?? cp.windowStart;
-  return { ...cp, windowStart: Math.max(cp.windowStart, end - overlap), windowEnd: undefined, nextToken: undefined };
+  return {
+    ...cp,
+    windowStart: Math.max(cp.windowStart, end - overlap),
+    windowEnd: undefined,
+    nextToken: undefined,
+    readUpTo: Math.max(cp.readUpTo ?? 0, end),
+  };
 }
 
-/** Twice the lateness seen so far, between the configured floor and ceiling. */
-function overlapMs(p: Pipeline, settings: Settings): number {
-  return Math.min(settings.latenessCeilingMs, Math.max(settings.latenessFloorMs, 2 * p.stats.maxLatenessMs));
+/**
+ * How far behind the head to re-read: twice the worst lateness (ingestionTime - timestamp)
+ * of the recent windows, between the configured floor and ceiling. A range counts as closed
+ * only once this budget has passed over it.
+ */
+export class LatenessBudget {
+  private readonly recent: number[] = [];
+
+  constructor(
+    private readonly floorMs: number,
+    private readonly ceilingMs: number,
+    private readonly windows = 10,
+  ) {}
+
+  get overlapMs(): number {
+    const worst = this.recent.length ? Math.max(...this.recent) : 0;
+    return Math.min(this.ceilingMs, Math.max(this.floorMs, 2 * worst));
+  }
+
+  overlapAfter(windowLatenessMs: number): number {
+    this.recent.push(windowLatenessMs);
+    if (this.recent.length > this.windows) this.recent.shift();
+    return this.overlapMs;
+  }
 }
 
 function pause(ms: number, control: Control): Promise<void> {
@@ -75,6 +113,7 @@ export function summary(p: Pipeline) {
     alreadyPresent: s.alreadyPresent,
     filteredOut: s.filtered,
     deadLettered: s.deadLettered,
+    lateCaught: s.lateCaught,
     pages: s.pages,
     retries: s.retries,
   };

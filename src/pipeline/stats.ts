@@ -14,11 +14,13 @@ export class Stats {
   /** Documents Elasticsearch refused for good. */
   rejected = 0;
   deadLettered = 0;
+  /** Events found new in a range already read (caught by the lateness overlap). */
+  lateCaught = 0;
   retries = 0;
   tokenRestarts = 0;
   /** Newest CloudWatch timestamp of an acknowledged audit event. */
   newestForwarded: number | undefined;
-  /** Largest ingestionTime - timestamp seen, in ms. */
-  maxLatenessMs = 0;
+  /** The overlap re-read behind the head, sized from observed lateness (ms). */
+  overlapMs = 0;
   readonly startedAt = Date.now();
 }

@@ -12,6 +12,8 @@ export interface WriteResult {
   rejected: number;
   /** Dead letters acknowledged (invalid events and rejected documents). */
   deadLettered: number;
+  /** Created documents whose event lies in a range already read: late arrivals caught. */
+  late: number;
 }
 
 export interface BulkWriterOptions {
@@ -19,6 +21,8 @@ export interface BulkWriterOptions {
   groupName: string;
   deadLetterIndex: string;
   signal?: AbortSignal;
+  /** Events timestamped at or before this were read before; creating one means it arrived late. */
+  lateBefore?: number;
   onRetry?: (err: unknown, attempt: number) => void;
   /** Called with each permanently rejected document before it is dead-lettered. */
   onRejected?: (req: IndexRequest, status: number, reason: string) => void;
@@ -31,19 +35,20 @@ export interface BulkWriterOptions {
  * caller may move its checkpoint past the batch as soon as this resolves.
  */
 export async function writeAll(requests: IndexRequest[], opts: BulkWriterOptions): Promise<WriteResult> {
-  const result: WriteResult = { created: 0, existing: 0, rejected: 0, deadLettered: 0 };
+  const result: WriteResult = { created: 0, existing: 0, rejected: 0, deadLettered: 0, late: 0 };
   let pending = requests;
   let round = 0;
   while (pending.length > 0) {
     if (round > 0) await backoff(round, opts.signal);
     round += 1;
-    const outcome = await retryTransient(() => bulkOnce(pending, opts.client), {
+    const outcome = await retryTransient(() => bulkOnce(pending, opts.client, opts.lateBefore), {
       signal: opts.signal,
       isTransient: isTransientElasticError,
       onRetry: opts.onRetry,
     });
     result.created += outcome.created;
     result.existing += outcome.existing;
+    result.late += outcome.late;
     result.deadLettered += outcome.deadLetters;
     const next: IndexRequest[] = [...outcome.retry];
     for (const { req, status, reason } of outcome.rejected) {
@@ -65,14 +70,15 @@ interface BulkOutcome {
   created: number;
   existing: number;
   deadLetters: number;
+  late: number;
   retry: IndexRequest[];
   rejected: { req: IndexRequest; status: number; reason: string }[];
 }
 
-async function bulkOnce(requests: IndexRequest[], client: Client): Promise<BulkOutcome> {
+async function bulkOnce(requests: IndexRequest[], client: Client, lateBefore = Number.NEGATIVE_INFINITY): Promise<BulkOutcome> {
   const byId = new Map<string, IndexRequest>();
   for (const r of requests) byId.set(`${r.index}\u0000${r.id}`, r);
-  const out: BulkOutcome = { created: 0, existing: 0, deadLetters: 0, retry: [], rejected: [] };
+  const out: BulkOutcome = { created: 0, existing: 0, deadLetters: 0, late: 0, retry: [], rejected: [] };
   const keyOf = (op: Record<string, { _index?: string; _id?: string } | undefined>) => {
     const action = op.create ?? op.index;
     return `${action?._index}\u0000${action?._id}`;
@@ -83,8 +89,12 @@ async function bulkOnce(requests: IndexRequest[], client: Client): Promise<BulkO
     onDocument: (req) => [{ create: { _index: req.index, _id: req.id } }, req.document],
     onSuccess: ({ result }) => {
       const req = byId.get(keyOf(result as never));
-      if (req?.kind === 'dead-letter') out.deadLetters += 1;
-      else out.created += 1;
+      if (req?.kind === 'dead-letter') {
+        out.deadLetters += 1;
+      } else {
+        out.created += 1;
+        if (req && req.source.timestamp <= lateBefore) out.late += 1;
+      }
     },
     onDrop: (dropped) => {
       const req = byId.get(keyOf(dropped.operation as never));

@@ -22,7 +22,12 @@ async function startUpstream(answer: (r: Seen) => Answer = () => ({ body: 'ok' }
     req.on('end', () => {
       const r: Seen = { method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString() };
       seen.push(r);
-      const a = answer(r);
+      let a: Answer;
+      try {
+        a = answer(r);
+      } catch (err) {
+        a = { status: 500, body: String(err) };
+      }
       res.writeHead(a.status ?? 200, a.headers ?? {});
       res.end(a.body ?? '');
     });
@@ -261,6 +266,7 @@ describe('fault proxy: AWS SDK v3 sees real CloudWatch errors', () => {
 describe('fault proxy: bulkItems', () => {
   /** Fake Elasticsearch: every received bulk item succeeds with 201. */
   const fakeBulk = (r: Seen): Answer => {
+    if (!r.url.split('?')[0]!.endsWith('/_bulk')) return { status: 201, body: '{}' };
     const lines = r.body.split('\n').filter(Boolean);
     const items: unknown[] = [];
     for (let i = 0; i < lines.length; ) {
