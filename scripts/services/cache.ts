@@ -126,18 +126,27 @@ export interface Service {
   logFile: string;
   /** Scratch data, removed by stop(). */
   dataDir: string;
+  port?: number;
   stop(): Promise<void>;
+  /** Stops the process but keeps its data, so `start({ reuse })` brings the same node back. */
+  halt(): Promise<void>;
 }
 
 /** A handle for a running service; the CLI rebuilds one from its state file to stop it. */
-export function serviceHandle(s: Omit<Service, 'stop'>): Service {
+export function serviceHandle(s: Omit<Service, 'stop' | 'halt'>): Service {
   // Both services take several seconds to shut down cleanly on SIGTERM.
-  return { ...s, stop: () => stopGroup(s.pid, { graceMs: 20_000, cleanup: [s.dataDir, s.logFile] }) };
+  return {
+    ...s,
+    stop: () => stopGroup(s.pid, { graceMs: 20_000, cleanup: [s.dataDir, s.logFile] }),
+    halt: () => stopGroup(s.pid, { graceMs: 20_000 }),
+  };
 }
 
 export interface StartOptions {
   /** Keep running after this Node process exits (for `services:up`). */
   detached?: boolean;
+  /** Restart on the port and scratch dir (data) of an earlier start, for outage tests. */
+  reuse?: { port: number; dataDir: string };
   /** Readiness deadline. */
   timeoutMs?: number;
 }

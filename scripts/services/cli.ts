@@ -9,7 +9,7 @@ import * as elasticsearch from './elasticsearch.js';
 import { installServices, servicesEnv, startServices } from './index.js';
 import * as localstack from './localstack.js';
 
-type Saved = Omit<Service, 'stop'>;
+type Saved = Omit<Service, 'stop' | 'halt'>;
 interface State {
   localstack: Saved;
   elasticsearch: Saved;

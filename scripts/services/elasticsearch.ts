@@ -72,13 +72,13 @@ export async function ready(url: string): Promise<true | undefined> {
 
 export async function start(opts: StartOptions = {}): Promise<Service> {
   await install();
-  const [port, transportPort] = [await freePort(), await freePort()];
-  const tmp = makeTempDir('elasticsearch');
+  const [port, transportPort] = [opts.reuse?.port ?? (await freePort()), await freePort()];
+  const tmp = opts.reuse?.dataDir ?? makeTempDir('elasticsearch');
   const logFile = join(runDir(), `elasticsearch-${port}.log`);
   writeFileSync(logFile, '');
   // A private config dir: ES writes a keystore there, which must not touch the shared install.
   const conf = join(tmp, 'config');
-  cpSync(join(dist(), 'config'), conf, { recursive: true });
+  if (!opts.reuse) cpSync(join(dist(), 'config'), conf, { recursive: true });
   writeFileSync(
     join(conf, 'elasticsearch.yml'),
     [
@@ -97,7 +97,7 @@ export async function start(opts: StartOptions = {}): Promise<Service> {
       '',
     ].join('\n'),
   );
-  mkdirSync(join(tmp, 'tmp'));
+  mkdirSync(join(tmp, 'tmp'), { recursive: true });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ES_JAVA_HOME: javaHome(),
@@ -110,7 +110,7 @@ export async function start(opts: StartOptions = {}): Promise<Service> {
   // (0.1 s): nobody cannot read the cache under /root.
   const asRoot = process.getuid?.() === 0;
   const esHome = asRoot ? join(tmp, 'home') : dist();
-  if (asRoot) {
+  if (asRoot && !opts.reuse) {
     cpSync(dist(), esHome, { recursive: true });
     execFileSync('chown', ['-R', '65534:65534', tmp]);
   }
@@ -121,5 +121,5 @@ export async function start(opts: StartOptions = {}): Promise<Service> {
   const url = `http://127.0.0.1:${port}`;
   await awaitReady('Elasticsearch', child, logFile, opts.timeoutMs ?? 180_000, () => ready(url), [tmp]);
   log(`Elasticsearch ready at ${url} in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${child.pid})`);
-  return serviceHandle({ url, pid: child.pid!, logFile, dataDir: tmp });
+  return serviceHandle({ url, pid: child.pid!, logFile, dataDir: tmp, port });
 }

@@ -255,6 +255,9 @@ export async function start(opts: StartOptions = {}): Promise<KubeApiServer> {
         `--service-account-key-file=${saPub}`,
         `--service-account-signing-key-file=${saKey}`,
         '--service-cluster-ip-range=10.0.0.0/24',
+        // The `kubernetes` Service's Endpoints may not point at loopback: without this the
+        // reconciler logs an error every 10 s. Nothing in the tests routes through that Service.
+        '--endpoint-reconciler-type=none',
         '--profiling=false',
         '--v=1',
       ],
@@ -269,7 +272,7 @@ export async function start(opts: StartOptions = {}): Promise<KubeApiServer> {
     log(`kube-apiserver ${kubeVersion()} ready at ${url} in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${api.pid}, etcd pid ${etcd.pid})`);
     return kubeHandle({ url, kubeconfig, adminToken, caFile, serviceAccountIssuer, pid: api.pid!, logFile, etcdUrl, etcdPid: etcd.pid!, etcdLogFile, dataDir: tmp });
   } catch (e) {
-    await stopGroup(etcd.pid!, { graceMs: 5_000, cleanup: [tmp] });
+    await stopGroup(etcd.pid!, { graceMs: 5_000, cleanup: [tmp, etcdLogFile] }); // the API server's log stays for diagnosis
     throw e;
   }
 }

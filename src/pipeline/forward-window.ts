@@ -30,7 +30,7 @@ export interface WindowOutcome {
   checkpoint: Checkpoint;
   /** The whole window was read and acknowledged. */
   drained: boolean;
-  /** Largest ingestionTime - timestamp among the events this call read. */
+  /** Largest ingestionTime - timestamp among events ingested since the head was last read. */
   maxLatenessMs: number;
 }
 
@@ -94,7 +94,12 @@ export async function forwardWindow(
         p.log.warn({ stream: r.source.stream, eventId: r.source.eventId, id: r.id, status, reason }, 'document rejected; dead-lettering it'),
     });
 
-    for (const e of page.events) maxLatenessMs = Math.max(maxLatenessMs, e.ingestionTime - e.timestamp);
+    // Lateness that matters is that of arrivals since the last read of the head; a backlog
+    // read for the first time says nothing about how far behind the head to look again.
+    const headRead = checkpoint.readUpTo ?? Number.POSITIVE_INFINITY;
+    for (const e of page.events) {
+      if (e.ingestionTime > headRead) maxLatenessMs = Math.max(maxLatenessMs, e.ingestionTime - e.timestamp);
+    }
     // Acknowledged: only now may the checkpoint move past this page.
     const newest = newestTimestamp(page.events, checkpoint.newestForwarded);
     checkpoint = page.nextToken

@@ -13,7 +13,13 @@ import { errorText, forwardWindow, type Control, type Pipeline } from './forward
  * the re-read free of duplicates.
  */
 export async function runLoop(p: Pipeline, settings: Settings, store: CheckpointStore, control: Control): Promise<void> {
-  let checkpoint = (await store.load()) ?? (await firstCheckpoint(p, settings, control));
+  let checkpoint = await store.load();
+  if (!checkpoint) {
+    // Saved before anything is written: once this process has indexed a page, "the newest
+    // indexed document" no longer marks where reading stopped (pages need not be in time order).
+    checkpoint = await firstCheckpoint(p, settings, control);
+    await store.save(checkpoint);
+  }
   const lateness = new LatenessBudget(settings.latenessFloorMs, settings.latenessCeilingMs);
   p.log.info({ checkpoint: store.location, windowStart: iso(checkpoint.windowStart), resumingPage: Boolean(checkpoint.nextToken) }, 'starting');
 

@@ -1,28 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@elastic/elasticsearch';
-import { REPO_ROOT } from '../support/cli.js';
+import { readRunCheckpoint as readCheckpoint, startCli } from '../support/cli.js';
 import { elasticClient, eventually, idCounts } from '../support/elastic.js';
 import { auditIndexPattern, seedCluster } from '../support/scenario.js';
-
-function startRun(env: Record<string, string>, args: string[] = []): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli/bin.ts'), 'run', ...args], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, stderr: () => stderr };
-}
-
-function readCheckpoint(stateDir: string): { nextToken?: string; windowEnd?: number; windowStart: number } | undefined {
-  const file = readdirSync(stateDir).find((f) => f.startsWith('run-') && f.endsWith('.json'));
-  return file ? JSON.parse(readFileSync(path.join(stateDir, file), 'utf8')) : undefined;
-}
 
 describe('run: restart in the middle of a window', () => {
   let es: Client;
@@ -46,7 +26,7 @@ describe('run: restart in the middle of a window', () => {
     // Kill it twice while it is part-way through the window (a saved token means pages are acknowledged).
     let lastToken: string | undefined;
     for (let kill = 0; kill < 2; kill++) {
-      const run = startRun(env);
+      const run = startCli(['run'], env);
       await eventually(async () => {
         const cp = readCheckpoint(stateDir);
         return Boolean(cp?.nextToken && cp.nextToken !== lastToken);
@@ -59,7 +39,7 @@ describe('run: restart in the middle of a window', () => {
     expect(partial.size).toBeLessThan(seeded.expected.size);
 
     // The last start drains the window, then stops on SIGTERM with status 0.
-    const run = startRun(env);
+    const run = startCli(['run'], env);
     await eventually(async () => (await idCounts(es, auditIndexPattern(seeded.cluster))).size >= seeded.expected.size, 'every document', 120_000);
     await eventually(async () => readCheckpoint(stateDir)?.windowEnd === undefined, 'the window to be drained', 60_000);
     run.child.kill('SIGTERM');

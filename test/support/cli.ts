@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,4 +32,37 @@ export function runCli(args: string[], env: Record<string, string | undefined>, 
       resolve({ code, signal, stdout, stderr });
     });
   });
+}
+
+export interface RunningCli {
+  child: import('node:child_process').ChildProcess;
+  exited: Promise<number | null>;
+  stderr(): string;
+}
+
+/** Starts the real CLI in the background (for `run`), collecting its log lines. */
+export function startCli(args: string[], env: Record<string, string | undefined>): RunningCli {
+  const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...args], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  // A test that fails or is interrupted must not leave a forwarder running.
+  const reap = () => child.kill('SIGKILL');
+  process.once('exit', reap);
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      process.off('exit', reap);
+      resolve(code);
+    }),
+  );
+  return { child, exited, stderr: () => stderr };
+}
+
+/** The run checkpoint in a state directory, if one was saved. */
+export function readRunCheckpoint(stateDir: string): { nextToken?: string; windowEnd?: number; windowStart: number; readUpTo?: number } | undefined {
+  const file = readdirSync(stateDir).find((f) => f.startsWith('run-') && f.endsWith('.json'));
+  return file ? JSON.parse(readFileSync(path.join(stateDir, file), 'utf8')) : undefined;
 }
