@@ -5,7 +5,9 @@
 // What this cluster has and lacks: the API, RBAC, admission, ServiceAccounts and the TokenRequest
 // API (`kubectl create token`) are real. There is no controller-manager, scheduler or kubelet:
 // new namespaces get no `default` ServiceAccount, deleted namespaces stay Terminating, pods never
-// run. Create the ServiceAccounts a test needs explicitly.
+// run. Create the ServiceAccounts a test needs explicitly. The aggregated ClusterRoles (view,
+// edit, admin) have no rules either (the controller-manager fills them in): bind a test's own
+// Role/ClusterRole, e.g. the forwarder's manifest, not `view`.
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';

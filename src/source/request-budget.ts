@@ -3,8 +3,7 @@ import pThrottle from 'p-throttle';
 /**
  * The process-wide allowance of CloudWatch Logs requests per second. FilterLogEvents shares a
  * hard quota of about 5 requests/s per account and region with every other consumer, so each
- * HTTP attempt (retries included) waits for a slot here. A sliding one-second window means no
- * second anywhere sees more than `perSecond` requests.
+ * HTTP attempt (retries included) waits for a slot here.
  */
 export interface RequestBudget {
   readonly perSecond: number;
@@ -15,10 +14,10 @@ export interface RequestBudget {
 }
 
 export function createRequestBudget(perSecond: number): RequestBudget {
-  // A fractional budget (e.g. 0.5/s) becomes one request per 1/perSecond seconds.
-  const limit = Math.max(1, Math.floor(perSecond));
-  const interval = Math.round((limit / perSecond) * 1000);
-  const slot = pThrottle({ limit, interval, strict: true })(() => undefined);
+  // Evenly spaced requests, with a small margin so that network jitter between two requests
+  // cannot make the server see more than `perSecond` in any one-second window.
+  const spacingMs = (1000 / perSecond) * 1.02 + 10;
+  const slot = pThrottle({ limit: 1, interval: Math.ceil(spacingMs), strict: true })(() => undefined);
   let spent = 0;
   return {
     perSecond,

@@ -4,6 +4,11 @@
 // k8s.io/kubernetes replaces its staging modules with ./staging/... paths, which only resolve
 // inside its own repository; this wrapper points each of them at the published
 // k8s.io/X v0.32.13 instead. etcd is the version kubernetes v1.32.13 pins.
+//
+// Do not run `go mod tidy`: it also loads the tests of dependencies, which import
+// k8s.io/cri-client and k8s.io/csi-translation-lib, and the module proxy reachable here has no
+// v0.32.x of those two. After changing a version, refresh go.mod and go.sum with
+//   GOFLAGS=-mod=mod go list -deps k8s.io/kubernetes/cmd/kube-apiserver go.etcd.io/etcd/server/v3 >/dev/null
 module eks-log-forwarder/scripts/services/kube
 
 go 1.24
