@@ -7,6 +7,7 @@
  * AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (test/test when an endpoint is set and none given).
  * Prints a one-line JSON summary on stdout.
  */
+import { parseDuration, parseInstant } from '../src/config/time.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -174,23 +175,6 @@ async function ignoreExists(p: Promise<unknown>): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // CLI
 
-/** "90s", "30m", "2h", "1d", "1500ms"; a bare number is milliseconds. */
-export function parseDuration(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(s.trim());
-  if (!m) throw new RangeError(`bad duration: ${s}`);
-  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms') as 'ms'];
-  return Math.round(Number(m[1]) * unit);
-}
-
-/** "now", an ISO date, or epoch milliseconds. */
-export function parseTime(s: string, now: number): number {
-  if (s === 'now') return now;
-  if (/^\d+$/.test(s)) return Number(s);
-  const t = Date.parse(s);
-  if (Number.isNaN(t)) throw new RangeError(`bad time: ${s}`);
-  return t;
-}
-
 export function clientFromEnv(env: NodeJS.ProcessEnv = process.env): CloudWatchLogsClient {
   const endpoint = env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS || env.AWS_ENDPOINT_URL || undefined;
   const keys = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY;
@@ -223,7 +207,9 @@ async function main(argv: string[]): Promise<void> {
   if (!values.cluster) throw new Error('--cluster is required');
   const now = Date.now();
   const spanMs = parseDuration(values.span);
-  const endMs = parseTime(values.end, now);
+  const endMs = parseInstant(values.end, now);
+  if (spanMs === undefined) throw new RangeError(`bad --span: ${values.span}`);
+  if (endMs === undefined) throw new RangeError(`bad --end: ${values.end}`);
   const startMs = endMs - spanMs;
   // What CloudWatch (and the emulators) accept; fail before writing half a scenario.
   if (startMs < now - 14 * 86_400_000 + 60_000) throw new RangeError('window starts more than 14 days ago: CloudWatch would reject those events');

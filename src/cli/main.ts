@@ -2,8 +2,18 @@ import { Command, Option } from 'commander';
 import type { Logger } from 'pino';
 import { checkpointKey, FileCheckpointStore } from '../checkpoint/file-store.js';
 import { ConfigError } from '../config/errors.js';
-import { resolveSettings, SETTING_SPECS, settingsFromEnv, type RawSettings, type SettingKey, type Settings } from '../config/settings.js';
+import {
+  resolveProcessSettings,
+  resolveSettings,
+  SETTING_SPECS,
+  settingsFromEnv,
+  type ProcessSettings,
+  type RawSettings,
+  type SettingKey,
+  type Settings,
+} from '../config/settings.js';
 import { parseInstant } from '../config/time.js';
+import { runInCluster } from '../kube/in-cluster.js';
 import { createLogger } from '../log.js';
 import { backfill } from '../pipeline/backfill.js';
 import { createPipeline, type BuiltPipeline } from '../pipeline/create-pipeline.js';
@@ -29,6 +39,10 @@ function addSettingOptions(cmd: Command): Command {
 
 /** Flags win over the environment. */
 function settingsFrom(options: Record<string, unknown>): Settings {
+  return resolveSettings(settingsFromEnv(process.env), flagsFrom(options));
+}
+
+function flagsFrom(options: Record<string, unknown>): RawSettings {
   const flags: RawSettings = {};
   for (const [key, spec] of Object.entries(SETTING_SPECS) as [SettingKey, { flag?: string }][]) {
     if (!spec.flag) continue;
@@ -36,7 +50,7 @@ function settingsFrom(options: Record<string, unknown>): Settings {
     const value = options[prop];
     if (typeof value === 'string') flags[key] = value;
   }
-  return resolveSettings(settingsFromEnv(process.env), flags);
+  return flags;
 }
 
 /** Graceful stop on the first SIGTERM/SIGINT, hard stop after the grace period or a second signal. */
@@ -82,7 +96,11 @@ async function prepareSink(p: BuiltPipeline, settings: Settings, control: Contro
 }
 
 async function runCommand(options: Record<string, unknown>, log: Logger): Promise<number> {
-  const settings = settingsFrom(options);
+  const env = settingsFromEnv(process.env);
+  const flags = flagsFrom(options);
+  const proc = resolveProcessSettings(env, flags);
+  if (proc.configSource === 'kubernetes') return runInClusterCommand(env, flags, proc, log);
+  const settings = resolveSettings(env, flags);
   const p = createPipeline(settings, log);
   const control = shutdownControl(log);
   try {
@@ -94,6 +112,29 @@ async function runCommand(options: Record<string, unknown>, log: Logger): Promis
     control.dispose();
     await p.elastic.close();
     p.cloudwatch.destroy();
+  }
+}
+
+async function runInClusterCommand(env: RawSettings, flags: RawSettings, proc: ProcessSettings, log: Logger): Promise<number> {
+  // The cluster supplies the CloudWatch settings; everything else must be valid now (exit 2).
+  resolveSettings(env, { region: 'from-cluster', groupName: 'from-cluster' }, flags);
+  const control = shutdownControl(log);
+  try {
+    await runInCluster({
+      env,
+      flags,
+      namespace: proc.namespace,
+      log,
+      stop: control.stop,
+      abort: control.signal,
+      prepare: (p, settings, stop) => prepareSink(p as BuiltPipeline, settings, { stop, signal: control.signal }),
+      report: (event) => {
+        if (event.kind === 'config' && event.error) log.error({ reason: event.error }, 'invalid configuration');
+      },
+    });
+    return 0;
+  } finally {
+    control.dispose();
   }
 }
 

@@ -36,6 +36,9 @@ export const SETTING_SPECS = {
   stateDir: { env: 'EKS_FORWARDER_STATE_DIR', flag: '--state-dir' },
   auditPolicyFile: { env: 'AUDIT_POLICY_FILE', flag: '--audit-policy' },
   startFrom: { env: 'EKS_FORWARDER_START_FROM', flag: '--start-from' },
+  configSource: { env: 'EKS_FORWARDER_CONFIG_SOURCE', flag: '--config-source' },
+  namespace: { env: 'EKS_FORWARDER_NAMESPACE', flag: '--namespace' },
+  httpPort: { env: 'EKS_FORWARDER_HTTP_PORT', flag: '--http-port' },
 } as const satisfies Record<string, { env: string | undefined; flag: string | undefined; source?: string }>;
 
 export type SettingKey = keyof typeof SETTING_SPECS;
@@ -260,4 +263,33 @@ function elasticSettings(s: z.infer<typeof rawSchema>): ElasticSettings {
 function defaultStateDir(): string {
   const base = process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state');
   return path.join(base, 'eks-log-forwarder');
+}
+
+/** How the process runs, as opposed to what it forwards. */
+export interface ProcessSettings {
+  /** `environment`: everything from env and flags; `kubernetes`: the LogCollector and Secret. */
+  configSource: 'environment' | 'kubernetes';
+  namespace: string;
+  /** Port of /healthz, /readyz, /metrics and /status; 0 turns the server off. */
+  httpPort: number;
+}
+
+const processSchema = z.object({
+  configSource: optionalText.pipe(z.enum(['environment', 'kubernetes'], { error: 'must be environment or kubernetes' }).optional()),
+  namespace: optionalText,
+  httpPort: integerIn(0, 65_535),
+});
+
+export function resolveProcessSettings(...layers: RawSettings[]): ProcessSettings {
+  const merged: RawSettings = Object.assign({}, ...layers.map((l) => Object.fromEntries(Object.entries(l).filter(([, v]) => v !== undefined))));
+  const parsed = processSchema.safeParse({ configSource: merged.configSource, namespace: merged.namespace, httpPort: merged.httpPort });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(settingLabel(issue.path[0] as SettingKey), issue.message);
+  }
+  return {
+    configSource: parsed.data.configSource ?? 'environment',
+    namespace: parsed.data.namespace ?? 'tigera-operator',
+    httpPort: parsed.data.httpPort ?? 9090,
+  };
 }

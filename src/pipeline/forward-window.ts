@@ -2,6 +2,7 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
 import type { Checkpoint, CheckpointStore } from '../checkpoint/checkpoint.js';
+import type { Health } from '../ops/health.js';
 import { writeAll } from '../sink/bulk-writer.js';
 import { readWindow } from '../source/log-pages.js';
 import { transformPage, type TransformContext } from '../transform/transform-page.js';
@@ -17,6 +18,8 @@ export interface Pipeline {
   pageLimit?: number;
   stats: Stats;
   log: Logger;
+  /** Where the ops endpoints learn whether each target answers (optional: backfill runs without). */
+  health?: Health;
 }
 
 export interface Control {
@@ -62,7 +65,8 @@ export async function forwardWindow(
     {
       signal: control.signal,
       onRetry: (err, attempt) => {
-        p.stats.retries += 1;
+        p.stats.countRetry('cloudwatch');
+        p.health?.failed('cloudwatch', err);
         p.log.warn({ err: errorText(err), attempt }, 'CloudWatch request failed; retrying');
       },
       onTokenRestart: (reason) => {
@@ -72,7 +76,12 @@ export async function forwardWindow(
     },
   );
 
-  for await (const page of readAhead(pages)) {
+  const reportFailure = (target: 'cloudwatch' | 'elasticsearch') => (err: unknown) => {
+    if (!control.signal.aborted) p.health?.failed(target, err);
+  };
+  for await (const page of reportingErrors(readAhead(pages), reportFailure('cloudwatch'))) {
+    p.health?.ok('cloudwatch');
+    p.health?.tick();
     const batch = transformPage(page.events, p.transform);
     for (const r of batch.requests) {
       if (r.kind === 'dead-letter') {
@@ -87,12 +96,18 @@ export async function forwardWindow(
       signal: control.signal,
       lateBefore: checkpoint.readUpTo,
       onRetry: (err, attempt) => {
-        p.stats.retries += 1;
+        p.stats.countRetry('elasticsearch');
+        p.health?.failed('elasticsearch', err);
         p.log.warn({ err: errorText(err), attempt }, 'Elasticsearch write failed; retrying');
       },
       onRejected: (r, status, reason) =>
         p.log.warn({ stream: r.source.stream, eventId: r.source.eventId, id: r.id, status, reason }, 'document rejected; dead-lettering it'),
+      onBulk: (seconds, ok) => p.stats.observeBulk(seconds, ok),
+    }).catch((err: unknown) => {
+      reportFailure('elasticsearch')(err);
+      throw err;
     });
+    p.health?.ok('elasticsearch');
 
     // Lateness that matters is that of arrivals since the last read of the head; a backlog
     // read for the first time says nothing about how far behind the head to look again.
@@ -106,6 +121,7 @@ export async function forwardWindow(
       ? { ...checkpoint, nextToken: page.nextToken, newestForwarded: newest, updatedAt: new Date().toISOString() }
       : { ...afterDrain(checkpoint, maxLatenessMs), newestForwarded: newest, updatedAt: new Date().toISOString() };
     await store.save(checkpoint);
+    p.stats.checkpointSaved(checkpoint);
 
     count(p.stats, page, batch, written);
     if (written.late > 0) p.log.info({ late: written.late, readUpTo: checkpoint.readUpTo }, 'caught late arrivals');
@@ -114,6 +130,16 @@ export async function forwardWindow(
   }
   // Only reached when the reader ends without a last page, i.e. it was aborted.
   return { checkpoint, drained: false, maxLatenessMs };
+}
+
+/** Passes the pages through, reporting an error of the reader (not of the loop body) before rethrowing it. */
+async function* reportingErrors<T>(source: AsyncIterable<T>, onError: (err: unknown) => void): AsyncGenerator<T> {
+  try {
+    yield* source;
+  } catch (err) {
+    onError(err);
+    throw err;
+  }
 }
 
 function count(

@@ -37,6 +37,8 @@ export async function runLoop(p: Pipeline, settings: Settings, store: Checkpoint
       }
     } catch (err) {
       if (control.signal.aborted) break;
+      // Another writer owns the checkpoint now (a new leader): this process must not go on.
+      if ((err as Error).name === 'StaleCheckpointError') throw err;
       // A permanent failure (missing group, denied access) waits for the next interval:
       // the loop never dies, and the checkpoint stays where it was.
       p.log.error({ err: errorText(err) }, 'cycle failed; will retry at the next interval');

@@ -26,6 +26,11 @@ export interface BulkWriterOptions {
   onRetry?: (err: unknown, attempt: number) => void;
   /** Called with each permanently rejected document before it is dead-lettered. */
   onRejected?: (req: IndexRequest, status: number, reason: string) => void;
+  /**
+   * Called after each bulk request with its duration; `ok` is false when the request failed or
+   * left items to retry (429/5xx). For metrics; never throws into the writer.
+   */
+  onBulk?: (seconds: number, ok: boolean) => void;
 }
 
 /**
@@ -41,7 +46,7 @@ export async function writeAll(requests: IndexRequest[], opts: BulkWriterOptions
   while (pending.length > 0) {
     if (round > 0) await backoff(round, opts.signal);
     round += 1;
-    const outcome = await retryTransient(() => bulkOnce(pending, opts.client, opts.lateBefore), {
+    const outcome = await retryTransient(() => timed(() => bulkOnce(pending, opts.client, opts.lateBefore), opts), {
       signal: opts.signal,
       isTransient: isTransientElasticError,
       onRetry: opts.onRetry,
@@ -118,6 +123,28 @@ async function bulkOnce(requests: IndexRequest[], client: Client, lateBefore = N
     refreshOnCompletion: false,
   });
   return out;
+}
+
+/** Reports the duration of one bulk request to `onBulk` (not when the request was aborted). */
+async function timed(fn: () => Promise<BulkOutcome>, opts: BulkWriterOptions): Promise<BulkOutcome> {
+  if (!opts.onBulk) return fn();
+  const started = performance.now();
+  const report = (ok: boolean) => {
+    if (opts.signal?.aborted) return;
+    try {
+      opts.onBulk?.((performance.now() - started) / 1000, ok);
+    } catch {
+      // metrics must never break the write path
+    }
+  };
+  try {
+    const outcome = await fn();
+    report(outcome.retry.length === 0);
+    return outcome;
+  } catch (err) {
+    report(false);
+    throw err;
+  }
 }
 
 function backoff(round: number, signal?: AbortSignal): Promise<void> {

@@ -1,0 +1,81 @@
+import { ApiException, CoreV1Api, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
+import { checkpointSchema, type Checkpoint, type CheckpointStore } from './checkpoint.js';
+
+export const CHECKPOINT_CONFIGMAP = 'eks-log-forwarder-checkpoint';
+
+/** Another writer saved since this one loaded: this one is stale and must stop. */
+export class StaleCheckpointError extends Error {
+  constructor(location: string) {
+    super(`checkpoint ${location} was changed by another writer; this one is stale`);
+    this.name = 'StaleCheckpointError';
+  }
+}
+
+/**
+ * A checkpoint kept in a ConfigMap, so it survives the pod without a volume. Every save is a
+ * replace conditioned on the resourceVersion this writer last saw (optimistic concurrency): a
+ * stale writer, such as a former leader, can never move the checkpoint backwards.
+ */
+export class ConfigMapCheckpointStore implements CheckpointStore {
+  readonly location: string;
+  private readonly api: CoreV1Api;
+  private resourceVersion: string | undefined;
+
+  constructor(
+    kc: KubeConfig,
+    private readonly namespace: string,
+    private readonly key: string,
+    private readonly name = CHECKPOINT_CONFIGMAP,
+  ) {
+    this.api = kc.makeApiClient(CoreV1Api);
+    this.location = `configmap/${name} in ${namespace}, key ${key}.json`;
+  }
+
+  async load(): Promise<Checkpoint | undefined> {
+    const cm = await this.read();
+    this.resourceVersion = cm?.metadata?.resourceVersion;
+    const text = cm?.data?.[`${this.key}.json`];
+    if (!text) return undefined;
+    const parsed = checkpointSchema.safeParse(JSON.parse(text));
+    if (!parsed.success) throw new Error(`checkpoint ${this.location} is not valid: ${parsed.error.issues[0]?.message}`);
+    return parsed.data;
+  }
+
+  async save(checkpoint: Checkpoint): Promise<void> {
+    if (this.resourceVersion === undefined) await this.load();
+    const current = await this.read();
+    if (!current) {
+      const created = await this.api.createNamespacedConfigMap({
+        namespace: this.namespace,
+        body: { metadata: { name: this.name }, data: { [`${this.key}.json`]: JSON.stringify(checkpoint) } },
+      });
+      this.resourceVersion = created.metadata?.resourceVersion;
+      return;
+    }
+    try {
+      const replaced = await this.api.replaceNamespacedConfigMap({
+        name: this.name,
+        namespace: this.namespace,
+        body: {
+          ...current,
+          // Conditioned on what this writer last saw, not on what was just read.
+          metadata: { ...current.metadata, resourceVersion: this.resourceVersion },
+          data: { ...current.data, [`${this.key}.json`]: JSON.stringify(checkpoint) },
+        },
+      });
+      this.resourceVersion = replaced.metadata?.resourceVersion;
+    } catch (err) {
+      if (err instanceof ApiException && err.code === 409) throw new StaleCheckpointError(this.location);
+      throw err;
+    }
+  }
+
+  private async read(): Promise<V1ConfigMap | undefined> {
+    try {
+      return await this.api.readNamespacedConfigMap({ name: this.name, namespace: this.namespace });
+    } catch (err) {
+      if (err instanceof ApiException && err.code === 404) return undefined;
+      throw err;
+    }
+  }
+}
