@@ -151,19 +151,23 @@ async function backfillCommand(options: Record<string, unknown>, log: Logger): P
   const settings = settingsFrom(options);
   const p = createPipeline(settings, log);
   const control = shutdownControl(log);
-  const store = new FileCheckpointStore(
-    settings.stateDir,
-    checkpointKey('backfill', settings.groupName, settings.streamPrefix, settings.elastic.indexSuffix, from, to),
-  );
+  const slices = Number(options.slices ?? 1);
+  if (!Number.isInteger(slices) || slices < 1 || slices > 64) throw new ConfigError('--slices', `must be an integer from 1 to 64, got "${String(options.slices)}"`);
+  const storeFor = (slice: number, of: number) =>
+    new FileCheckpointStore(
+      settings.stateDir,
+      checkpointKey('backfill', settings.groupName, settings.streamPrefix, settings.elastic.indexSuffix, from, to, `${slice}/${of}`),
+    );
   const progress = options.progress === false ? undefined : showProgress(p.stats, { from, to }, () => p.budget.spent);
   try {
     await prepareSink(p, settings, control);
-    const result = await backfill(p, settings, { from, to }, store, control);
+    const result = await backfill(p, settings, { from, to }, storeFor, control, slices);
     progress?.stop();
     const report = {
       window: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
       complete: result.complete,
       resumed: result.resumed,
+      slices,
       ...summary(p),
       invalid: p.stats.invalid,
       rejected: p.stats.rejected,
@@ -238,6 +242,7 @@ export async function main(argv: string[]): Promise<number> {
       .requiredOption('--from <time>', 'window start: ISO 8601 or a duration ago (24h)')
       .option('--to <time>', 'window end: ISO 8601, a duration ago, or now', 'now')
       .option('--json', 'print the summary as JSON')
+      .option('--slices <n>', 'time slices read concurrently under the one request budget', '1')
       .option('--no-progress', 'no progress bar or progress lines'),
   ).action(guard(backfillCommand));
 

@@ -141,9 +141,12 @@ export class ClusterConfigWatcher {
     informer.on('update', update);
     informer.on('delete', update);
     informer.on('error', (err) => {
+      if (this.stopped) return;
       this.onError(err);
       // A dropped watch stops the informer; start it again after a pause.
-      if (!this.stopped) setTimeout(() => void informer.start().catch((e) => this.onError(e)), 2_000).unref();
+      setTimeout(() => {
+        if (!this.stopped) informer.start().catch((e) => this.onError(e));
+      }, 2_000).unref();
     });
     this.informers.push(informer as unknown as ListWatch<KubernetesObject>);
   }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiException, CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { ApiException, CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 
 export const LEADER_LEASE = 'eks-log-forwarder-leader';
 
@@ -95,7 +95,8 @@ export class LeaderElector {
   }
 
   private async tryAcquireOrRenew(): Promise<boolean> {
-    const now = new Date();
+    // The API wants microsecond precision, which a plain Date does not serialise to.
+    const now = new V1MicroTime();
     let lease: V1Lease | undefined;
     try {
       lease = await this.api.readNamespacedLease({ name: this.name, namespace: this.opts.namespace });
@@ -105,8 +106,8 @@ export class LeaderElector {
     const spec = {
       holderIdentity: this.opts.identity,
       leaseDurationSeconds: this.durationMs / 1000,
-      renewTime: now as never,
-      acquireTime: now as never,
+      renewTime: now,
+      acquireTime: now,
       leaseTransitions: 0,
     };
     if (!lease) {

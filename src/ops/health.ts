@@ -203,7 +203,7 @@ export function maskSecrets(text: string): string {
     .replace(/\b(Basic|Bearer|ApiKey)\s+[A-Za-z0-9+/=._~-]+/g, '$1 ***')
     .replace(/\b(AKIA|ASIA)[A-Z0-9]{12,}\b/g, '***')
     .replace(/((?:X-Amz-)?(?:Signature|Credential|Security-Token)=)[^&\s"']+/gi, '$1***')
-    .replace(/\b((?:password|secret|api[_-]?key|token|authorization)["']?\s*[:=]\s*["']?)[^"'\s,}&]+/gi, '$1***');
+    .replace(/\b((?:password|secret|api[_-]?key|token|authorization)["']?\s*[:=]\s*["']?)(?!(?:Basic|Bearer|ApiKey) )[^"'\s,}&]+/gi, '$1***');
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? 'unknown' : new Date(ms).toISOString());

@@ -55,7 +55,10 @@ describe('in the cluster', () => {
     return run;
   };
 
-  const logged = (run: RunningCli, pattern: RegExp) => eventually(async () => pattern.test(run.stderr()), `log ${pattern}`, 90_000);
+  const logged = (run: RunningCli, pattern: RegExp) =>
+    eventually(async () => pattern.test(run.stderr()), `log ${pattern}`, 90_000).catch((err: Error) => {
+      throw new Error(`${err.message}; the forwarder logged:\n${run.stderr().slice(-4_000)}`);
+    });
 
   async function expectExactly(expected: Set<string>): Promise<void> {
     const ids = await idCounts(es, auditIndexPattern(suffix));

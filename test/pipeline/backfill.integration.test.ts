@@ -67,6 +67,19 @@ describe('backfill through LocalStack into Elasticsearch', () => {
     expect(await docCount(es, deadLetterIndex(seeded.cluster))).toBe(deadBefore);
   });
 
+  it('forwards the same exact set when the window is split into concurrent slices', async () => {
+    const other = await seedCluster({ prefix: 'slices', events: 2_000, seed: 303, auditStreams: 3 });
+    const result = await runCli(
+      ['backfill', '--from', new Date(other.window.from).toISOString(), '--to', new Date(other.window.to).toISOString(), '--json', '--slices', '4'],
+      other.env,
+    );
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ complete: true, slices: 4, forwarded: other.expected.size });
+    const ids = await idCounts(es, auditIndexPattern(other.cluster));
+    expect([...ids.keys()].sort()).toEqual([...other.expected].sort());
+    expect([...ids.values()].every((n) => n === 1)).toBe(true);
+  });
+
   it('reads many small pages without losing or repeating an event', async () => {
     const other = await seedCluster({ prefix: 'pages', events: 2_000, seed: 202, auditStreams: 4 });
     const result = await runCli(

@@ -10,6 +10,8 @@ export function elasticClient(): Client {
 export async function idCounts(client: Client, index: string): Promise<Map<string, number>> {
   await client.indices.refresh({ index, ignore_unavailable: true, allow_no_indices: true });
   const counts = new Map<string, number>();
+  // A scroll over no index at all fails when it clears itself; nothing indexed yet is an empty map.
+  if ((await client.count({ index, ignore_unavailable: true, allow_no_indices: true })).count === 0) return counts;
   const pages = client.helpers.scrollSearch({
     index,
     ignore_unavailable: true,

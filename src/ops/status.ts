@@ -1,0 +1,210 @@
+import type { Checkpoint, CheckpointStore } from '../checkpoint/checkpoint.js';
+import type { Stats } from '../pipeline/stats.js';
+import { DEFAULT_OPS_PORT } from './http-server.js';
+import { safeErrorText, type Health, type Role, type TargetHealth } from './health.js';
+
+export const DEFAULT_STATUS_URL = `http://127.0.0.1:${DEFAULT_OPS_PORT}`;
+
+export interface CheckpointSummary {
+  location?: string;
+  windowStart: string;
+  /** Absent between windows. */
+  windowEnd?: string;
+  /** Whether a next-page token is saved (its value is not shown). */
+  tokenPresent: boolean;
+  readUpTo?: string;
+  newestForwarded?: string;
+  updatedAt: string;
+  done?: boolean;
+}
+
+/** The body of `GET /status`. */
+export interface StatusSnapshot {
+  group: string;
+  role: Role;
+  ready: boolean;
+  reasons: string[];
+  startedAt: string;
+  now: string;
+  checkpoint?: CheckpointSummary;
+  lagSeconds?: number;
+  checkpointAgeSeconds?: number;
+  overlapSeconds: number;
+  targets: { cloudwatch: TargetHealth; elasticsearch: TargetHealth };
+  lastLoopAt: string;
+  counters: Record<string, number>;
+}
+
+export function summarizeCheckpoint(cp: Checkpoint, location?: string): CheckpointSummary {
+  return {
+    ...(location ? { location } : {}),
+    windowStart: iso(cp.windowStart),
+    ...(cp.windowEnd !== undefined ? { windowEnd: iso(cp.windowEnd) } : {}),
+    tokenPresent: Boolean(cp.nextToken),
+    ...(cp.readUpTo !== undefined ? { readUpTo: iso(cp.readUpTo) } : {}),
+    ...(cp.newestForwarded !== undefined ? { newestForwarded: iso(cp.newestForwarded) } : {}),
+    updatedAt: cp.updatedAt,
+    ...(cp.done !== undefined ? { done: cp.done } : {}),
+  };
+}
+
+/** What the running process says about itself at `GET /status`. */
+export function statusSnapshot(src: {
+  stats: Stats;
+  health: Health;
+  group: string;
+  checkpointLocation?: string;
+  budget?: { readonly spent: number };
+  now?: number;
+}): StatusSnapshot {
+  const { stats, health } = src;
+  const now = src.now ?? Date.now();
+  const ready = health.ready();
+  const newest = stats.newestKnownForwarded;
+  const s = stats;
+  return {
+    group: src.group,
+    role: health.role,
+    ready: ready.ready,
+    reasons: ready.reasons,
+    startedAt: iso(stats.startedAt),
+    now: iso(now),
+    ...(stats.checkpoint ? { checkpoint: summarizeCheckpoint(stats.checkpoint, src.checkpointLocation) } : {}),
+    ...(newest !== undefined ? { lagSeconds: round((now - newest) / 1000) } : {}),
+    ...(stats.lastCheckpointAt !== undefined ? { checkpointAgeSeconds: round((now - stats.lastCheckpointAt) / 1000) } : {}),
+    overlapSeconds: round(stats.overlapMs / 1000),
+    targets: { cloudwatch: health.cloudwatch, elasticsearch: health.elasticsearch },
+    lastLoopAt: health.lastLoopAt,
+    counters: {
+      eventsRead: s.eventsRead,
+      forwarded: s.forwarded,
+      created: s.created,
+      alreadyPresent: s.alreadyPresent,
+      filtered: s.filtered,
+      deadLettered: s.deadLettered,
+      lateCaught: s.lateCaught,
+      pages: s.pages,
+      retriesCloudwatch: s.retriesCloudwatch,
+      retriesElasticsearch: s.retriesElasticsearch,
+      throttles: s.throttles,
+      bulkFailures: s.bulkFailures,
+      ...(src.budget ? { cloudwatchRequests: src.budget.spent } : {}),
+    },
+  };
+}
+
+export type RemoteStatus =
+  | { reachable: true; url: string; status: StatusSnapshot }
+  | { reachable: false; url: string; error: string };
+
+/** Asks a running process for its `/status`; never throws. */
+export async function fetchStatus(url: string = DEFAULT_STATUS_URL, timeoutMs = 3_000): Promise<RemoteStatus> {
+  const base = url.replace(/\/+$/, '');
+  try {
+    const res = await fetch(`${base}/status`, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) return { reachable: false, url: base, error: `HTTP ${res.status} from ${base}/status` };
+    return { reachable: true, url: base, status: (await res.json()) as StatusSnapshot };
+  } catch (err) {
+    const cause = (err as { cause?: unknown }).cause;
+    return { reachable: false, url: base, error: safeErrorText(cause ?? err) };
+  }
+}
+
+export interface StatusReport {
+  remote: RemoteStatus;
+  /** The checkpoint as saved on disk, when there is one. */
+  checkpoint?: CheckpointSummary;
+  checkpointLocation: string;
+  /** Reading the checkpoint failed. */
+  checkpointError?: string;
+  now: string;
+}
+
+/** Everything `status` shows: the running process's view when reachable, and the checkpoint file. */
+export async function collectStatus(opts: { store: CheckpointStore; url?: string; timeoutMs?: number; now?: number }): Promise<StatusReport> {
+  const remote = await fetchStatus(opts.url ?? DEFAULT_STATUS_URL, opts.timeoutMs);
+  let checkpoint: CheckpointSummary | undefined;
+  let checkpointError: string | undefined;
+  try {
+    const cp = await opts.store.load();
+    if (cp) checkpoint = summarizeCheckpoint(cp, opts.store.location);
+  } catch (err) {
+    checkpointError = safeErrorText(err);
+  }
+  return {
+    remote,
+    ...(checkpoint ? { checkpoint } : {}),
+    checkpointLocation: opts.store.location,
+    ...(checkpointError ? { checkpointError } : {}),
+    now: iso(opts.now ?? Date.now()),
+  };
+}
+
+/** The `status` command's text. */
+export function formatStatus(report: StatusReport): string {
+  const now = Date.parse(report.now);
+  const lines: string[] = ['eks-log-forwarder status'];
+  const remote = report.remote;
+  const live = remote.reachable ? remote.status : undefined;
+  if (live) {
+    lines.push(`  process        running at ${remote.url}: ${live.role}, ${live.ready ? 'ready' : `NOT READY (${live.reasons.join('; ')})`}`);
+  } else if (!remote.reachable) {
+    lines.push(`  process        not reachable at ${remote.url} (${remote.error}); showing the checkpoint alone`);
+  }
+
+  // The running process's view is the fresher one; the file is the fallback.
+  const cp = live?.checkpoint ?? report.checkpoint;
+  lines.push(`  checkpoint     ${cp?.location ?? report.checkpointLocation}`);
+  if (report.checkpointError) {
+    lines.push(`    unreadable   ${report.checkpointError}`);
+  } else if (!cp) {
+    lines.push('    none yet     a first run starts at the newest indexed document, else --start-from, else one hour ago');
+  } else {
+    lines.push(`    window       ${cp.windowStart} .. ${cp.windowEnd ?? '(none open: the next starts here)'}`);
+    lines.push(`    next page    ${cp.tokenPresent ? 'token saved (resumes mid-window)' : 'none'}`);
+    if (cp.readUpTo) lines.push(`    read up to   ${cp.readUpTo}`);
+    if (cp.done !== undefined) lines.push(`    done         ${cp.done ? 'yes' : 'no'}`);
+    lines.push(`    updated      ${cp.updatedAt}${ago(now, Date.parse(cp.updatedAt))}`);
+  }
+
+  if (live?.lagSeconds !== undefined) {
+    lines.push(`  lag            ${duration(live.lagSeconds)} behind the newest forwarded event`);
+  } else if (cp?.newestForwarded) {
+    lines.push(`  lag            ${duration((now - Date.parse(cp.newestForwarded)) / 1000)} (newest forwarded event ${cp.newestForwarded})`);
+  } else {
+    lines.push('  lag            unknown (nothing forwarded yet)');
+  }
+
+  if (live) {
+    lines.push('  last errors');
+    for (const target of ['cloudwatch', 'elasticsearch'] as const) {
+      const t = live.targets[target];
+      const state = t.ok ? 'ok' : 'FAILING';
+      const last = t.lastError ? `; last error ${t.lastErrorAt}: ${t.lastError}` : '; no errors';
+      lines.push(`    ${target.padEnd(14)} ${state}${last}`);
+    }
+    const c = live.counters;
+    lines.push(
+      `  counters       ${c.eventsRead ?? 0} read, ${c.forwarded ?? 0} forwarded, ${c.filtered ?? 0} filtered, ${c.deadLettered ?? 0} dead-lettered, ${c.pages ?? 0} pages since ${live.startedAt}`,
+    );
+  } else {
+    lines.push('  last errors    unknown: the process was not reachable');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function ago(now: number, then: number): string {
+  if (!Number.isFinite(then) || !Number.isFinite(now)) return '';
+  return ` (${duration((now - then) / 1000)} ago)`;
+}
+
+function duration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  if (s < 172_800) return `${(s / 3600).toFixed(1)} h`;
+  return `${(s / 86_400).toFixed(1)} d`;
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
+const iso = (ms: number) => new Date(ms).toISOString();
