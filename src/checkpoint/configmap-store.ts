@@ -45,12 +45,21 @@ export class ConfigMapCheckpointStore implements CheckpointStore {
     if (this.resourceVersion === undefined) await this.load();
     const current = await this.read();
     if (!current) {
-      const created = await this.api.createNamespacedConfigMap({
-        namespace: this.namespace,
-        body: { metadata: { name: this.name }, data: { [`${this.key}.json`]: JSON.stringify(checkpoint) } },
-      });
-      this.resourceVersion = created.metadata?.resourceVersion;
-      return;
+      // The manifests ship this ConfigMap so the forwarder needs no create rights (which
+      // Kubernetes cannot narrow to one name); without them, say what to do.
+      try {
+        const created = await this.api.createNamespacedConfigMap({
+          namespace: this.namespace,
+          body: { metadata: { name: this.name }, data: { [`${this.key}.json`]: JSON.stringify(checkpoint) } },
+        });
+        this.resourceVersion = created.metadata?.resourceVersion;
+        return;
+      } catch (err) {
+        if (err instanceof ApiException && err.code === 403) {
+          throw new Error(`ConfigMap ${this.name} is missing in ${this.namespace} and may not be created by this account: re-apply deploy/`);
+        }
+        throw err;
+      }
     }
     try {
       const replaced = await this.api.replaceNamespacedConfigMap({

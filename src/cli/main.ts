@@ -101,18 +101,12 @@ async function runCommand(options: Record<string, unknown>, log: Logger): Promis
   const proc = resolveProcessSettings(env, flags);
   if (proc.configSource === 'kubernetes') return runInClusterCommand(env, flags, proc, log);
   const settings = resolveSettings(env, flags);
-  const p = createPipeline(settings, log);
-  const control = shutdownControl(log);
-  try {
+  return withPipeline(settings, log, async (p, control) => {
     await prepareSink(p, settings, control);
     const store = new FileCheckpointStore(settings.stateDir, checkpointKey('run', settings.groupName, settings.streamPrefix, settings.elastic.indexSuffix));
     await runLoop(p, settings, store, control);
     return 0;
-  } finally {
-    control.dispose();
-    await p.elastic.close();
-    p.cloudwatch.destroy();
-  }
+  });
 }
 
 async function runInClusterCommand(env: RawSettings, flags: RawSettings, proc: ProcessSettings, log: Logger): Promise<number> {
@@ -144,13 +138,30 @@ function parseWindowBound(name: string, value: unknown): number {
   return t;
 }
 
-async function backfillCommand(options: Record<string, unknown>, log: Logger): Promise<number> {
+/** The closed window of `--from` and `--to`. */
+function windowOf(options: Record<string, unknown>): { from: number; to: number } {
   const from = parseWindowBound('--from', options.from);
   const to = parseWindowBound('--to', options.to ?? 'now');
   if (from >= to) throw new ConfigError('--from', `must be before --to (${new Date(from).toISOString()} >= ${new Date(to).toISOString()})`);
-  const settings = settingsFrom(options);
+  return { from, to };
+}
+
+/** Runs `fn` with a wired pipeline and signal handling, and always releases both. */
+async function withPipeline<T>(settings: Settings, log: Logger, fn: (p: BuiltPipeline, control: Control) => Promise<T>): Promise<T> {
   const p = createPipeline(settings, log);
   const control = shutdownControl(log);
+  try {
+    return await fn(p, control);
+  } finally {
+    control.dispose();
+    await p.elastic.close();
+    p.cloudwatch.destroy();
+  }
+}
+
+async function backfillCommand(options: Record<string, unknown>, log: Logger): Promise<number> {
+  const { from, to } = windowOf(options);
+  const settings = settingsFrom(options);
   const slices = Number(options.slices ?? 1);
   if (!Number.isInteger(slices) || slices < 1 || slices > 64) throw new ConfigError('--slices', `must be an integer from 1 to 64, got "${String(options.slices)}"`);
   const storeFor = (slice: number, of: number) =>
@@ -158,49 +169,39 @@ async function backfillCommand(options: Record<string, unknown>, log: Logger): P
       settings.stateDir,
       checkpointKey('backfill', settings.groupName, settings.streamPrefix, settings.elastic.indexSuffix, from, to, `${slice}/${of}`),
     );
-  const progress = options.progress === false ? undefined : showProgress(p.stats, { from, to }, () => p.budget.spent);
-  try {
-    await prepareSink(p, settings, control);
-    const result = await backfill(p, settings, { from, to }, storeFor, control, slices);
-    progress?.stop();
-    const report = {
-      window: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
-      complete: result.complete,
-      resumed: result.resumed,
-      slices,
-      ...summary(p),
-      invalid: p.stats.invalid,
-      rejected: p.stats.rejected,
-      otherStreamEvents: p.stats.otherStreamEvents,
-      apiCalls: p.budget.spent,
-      durationSeconds: Number(((Date.now() - p.stats.startedAt) / 1000).toFixed(1)),
-    };
-    process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : formatReport(report));
-    return result.complete ? 0 : EXIT_FAILED;
-  } finally {
-    progress?.stop();
-    control.dispose();
-    await p.elastic.close();
-    p.cloudwatch.destroy();
-  }
+  return withPipeline(settings, log, async (p, control) => {
+    const progress = options.progress === false ? undefined : showProgress(p.stats, { from, to }, () => p.budget.spent);
+    try {
+      await prepareSink(p, settings, control);
+      const result = await backfill(p, settings, { from, to }, storeFor, control, slices);
+      progress?.stop();
+      const report = {
+        window: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
+        complete: result.complete,
+        resumed: result.resumed,
+        slices,
+        ...summary(p),
+        invalid: p.stats.invalid,
+        rejected: p.stats.rejected,
+        otherStreamEvents: p.stats.otherStreamEvents,
+        apiCalls: p.budget.spent,
+        durationSeconds: Number(((Date.now() - p.stats.startedAt) / 1000).toFixed(1)),
+      };
+      process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : formatReport(report));
+      return result.complete ? 0 : EXIT_FAILED;
+    } finally {
+      progress?.stop();
+    }
+  });
 }
 
 async function verifyCommand(options: Record<string, unknown>, log: Logger): Promise<number> {
-  const from = parseWindowBound('--from', options.from);
-  const to = parseWindowBound('--to', options.to ?? 'now');
-  if (from >= to) throw new ConfigError('--from', `must be before --to (${new Date(from).toISOString()} >= ${new Date(to).toISOString()})`);
-  const settings = settingsFrom(options);
-  const p = createPipeline(settings, log);
-  const control = shutdownControl(log);
-  try {
-    const report = { ...(await verifyWindow(p, { from, to }, control.signal)), apiCalls: p.budget.spent };
+  const window = windowOf(options);
+  return withPipeline(settingsFrom(options), log, async (p, control) => {
+    const report = { ...(await verifyWindow(p, window, control.signal)), apiCalls: p.budget.spent };
     process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : formatVerify(report));
     return report.complete ? 0 : EXIT_FAILED;
-  } finally {
-    control.dispose();
-    await p.elastic.close();
-    p.cloudwatch.destroy();
-  }
+  });
 }
 
 function formatVerify(r: VerifyReport): string {

@@ -117,7 +117,7 @@ export async function runInCluster(opts: InClusterOptions): Promise<void> {
   );
   const elector = new LeaderElector(kc, {
     namespace: opts.namespace,
-    identity: process.env.POD_NAME ?? `${os.hostname()}-${process.pid}`,
+    identity: process.env.POD_NAME || `${os.hostname()}-${process.pid}`,
     onStartedLeading: (lost) => {
       log.info('became the leader');
       leading = lost;
@@ -132,6 +132,7 @@ export async function runInCluster(opts: InClusterOptions): Promise<void> {
     onError: (err) => log.warn({ err: errorText(err) }, 'leader election request failed'),
   });
   opts.report({ kind: 'role', role: 'standby' });
+  log.info({ identity: elector.identity, namespace: opts.namespace }, 'standing by: campaigning for the leader Lease');
 
   await startWatching(watcher, opts.stop, log);
   const electing = elector.run();

@@ -45,6 +45,10 @@ export class LeaderElector {
     this.retryMs = opts.retryPeriodMs ?? 2_000;
   }
 
+  get identity(): string {
+    return this.opts.identity;
+  }
+
   get isLeader(): boolean {
     return this.leading !== undefined;
   }
@@ -111,8 +115,16 @@ export class LeaderElector {
       leaseTransitions: 0,
     };
     if (!lease) {
-      await this.api.createNamespacedLease({ namespace: this.opts.namespace, body: { metadata: { name: this.name }, spec } });
-      return true;
+      try {
+        await this.api.createNamespacedLease({ namespace: this.opts.namespace, body: { metadata: { name: this.name }, spec } });
+        return true;
+      } catch (err) {
+        if (err instanceof ApiException && err.code === 403) {
+          throw new Error(`Lease ${this.name} is missing in ${this.opts.namespace} and may not be created by this account: re-apply deploy/`);
+        }
+        if (err instanceof ApiException && err.code === 409) return false;
+        throw err;
+      }
     }
 
     const holder = lease.spec?.holderIdentity;

@@ -53,7 +53,6 @@ describe('doctor against LocalStack and Elasticsearch', () => {
     const text = formatDoctor(first);
     expect(text).toMatch(/^  ✓ configuration /m);
     expect(text.trimEnd().split('\n').at(-1)).toMatch(/^all 9 checks passed/);
-    expect(text).not.toContain(seeded.env.AWS_SECRET_ACCESS_KEY === 'test' ? 'AWS_SECRET_ACCESS_KEY=test' : seeded.env.AWS_SECRET_ACCESS_KEY!);
 
     // With the templates installed, the dead-letter index can be probed without bad mappings.
     await ensureIndexTemplates(es, settings.elastic);
@@ -61,6 +60,16 @@ describe('doctor against LocalStack and Elasticsearch', () => {
     expect(second['index templates']).toMatchObject({ ok: true, detail: `installed: eks-log-forwarder-audit.${seeded.cluster}, eks-log-forwarder-deadletter.${seeded.cluster}` });
     expect(second['Elasticsearch write permission']).toMatchObject({ ok: true, detail: `security is disabled; wrote and deleted a probe document in ${deadLetterIndex(seeded.cluster)}` });
     expect(await es.exists({ index: deadLetterIndex(seeded.cluster), id: 'eks-log-forwarder-doctor-probe' })).toBe(false);
+  });
+
+  it('names the cluster Secret as the credential source, never the keys', async () => {
+    const keys = { accessKeyId: 'AKIAZZZZDOCTORTEST01', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/doctorSecretKey01' };
+    const results = await runDoctor({ ...settingsOf(seeded.env), awsCredentials: keys });
+    expect(byName(results)['AWS credentials']).toMatchObject({ ok: true, detail: 'resolved from the cluster Secret (aws-id / aws-key)' });
+    expect(doctorPassed(results)).toBe(true);
+    const out = formatDoctor(results) + JSON.stringify(results);
+    expect(out).not.toContain(keys.accessKeyId);
+    expect(out).not.toContain(keys.secretAccessKey);
   });
 
   it('fails the log group check with a hint when the group is wrong, and skips what depends on it', async () => {

@@ -2,16 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@elastic/elasticsearch';
 import * as elasticsearch from '../../scripts/services/elasticsearch.js';
 import { readRunCheckpoint, runCli, startCli } from '../support/cli.js';
-import { elasticClient, eventually, idCounts } from '../support/elastic.js';
+import { elasticClient, eventually, idCounts, idDiff } from '../support/elastic.js';
 import { startFaultProxy, throttlingFault, type FaultProxy } from '../support/fault-proxy.js';
 import { auditIndexPattern, seedCluster, type SeededCluster } from '../support/scenario.js';
 
 async function expectExactly(es: Client, seeded: SeededCluster): Promise<void> {
-  const ids = await idCounts(es, auditIndexPattern(seeded.cluster));
-  const missing = [...seeded.expected].filter((id) => !ids.has(id));
-  const extra = [...ids.keys()].filter((id) => !seeded.expected.has(id));
-  const duplicated = [...ids.entries()].filter(([, n]) => n > 1);
-  expect({ missing, extra, duplicated }).toEqual({ missing: [], extra: [], duplicated: [] });
+  expect(await idDiff(es, auditIndexPattern(seeded.cluster), seeded.expected)).toEqual({ missing: [], extra: [], duplicated: [] });
 }
 
 const windowArgs = (s: SeededCluster) => ['--from', new Date(s.window.from).toISOString(), '--to', new Date(s.window.to).toISOString()];

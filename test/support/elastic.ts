@@ -32,12 +32,29 @@ export async function docCount(client: Client, index: string): Promise<number> {
   return res.count;
 }
 
-/** Polls until `check` returns true or the deadline passes. */
+/** Polls until `check` returns true or the deadline passes; a check that throws counts as "not yet". */
 export async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
   for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    try {
+      if (await check()) return;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** How the ids under `index` differ from `expected`: all three lists are empty when they match exactly, once each. */
+export async function idDiff(client: Client, index: string, expected: Set<string>): Promise<{ missing: string[]; extra: string[]; duplicated: [string, number][] }> {
+  const ids = await idCounts(client, index);
+  return {
+    missing: [...expected].filter((id) => !ids.has(id)),
+    extra: [...ids.keys()].filter((id) => !expected.has(id)),
+    duplicated: [...ids.entries()].filter(([, n]) => n > 1),
+  };
 }

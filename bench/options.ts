@@ -1,0 +1,75 @@
+import { parseArgs } from 'node:util';
+
+export interface BenchOptions {
+  /** Audit events in the main group. */
+  events: number;
+  /** `kube-apiserver-audit-*` streams in the main group. */
+  streams: number;
+  mutationShare: number;
+  payloadBytes: number;
+  seed: number;
+  /** Reuse the group named in the state file instead of seeding one. */
+  skipSeed: boolean;
+  quick: boolean;
+  /** Also measure the memory of a 1,000,000-event backlog (big: seeds another group). */
+  scale: boolean;
+  /** `backfill --slices` passed to the forwarder. */
+  slices: number;
+  /** Audit events per second put during the latency phase, and for how long. */
+  latencyRate: number;
+  latencySeconds: number;
+  /** Phases to leave out (comma separated: read,write,heavy,backfill,backfill2,run,memory,latency). */
+  skip: Set<string>;
+}
+
+const USAGE = `npm run bench -- [--quick] [--events N] [--streams N] [--mutation-share X] [--payload-bytes N]
+                 [--seed N] [--skip-seed] [--scale] [--slices N] [--latency-rate N] [--latency-seconds N]
+                 [--skip read,write,heavy,backfill,backfill2,run,memory,latency]`;
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      events: { type: 'string' },
+      streams: { type: 'string', default: '8' },
+      'mutation-share': { type: 'string', default: '0.15' },
+      'payload-bytes': { type: 'string', default: '4096' },
+      seed: { type: 'string', default: '1' },
+      'skip-seed': { type: 'boolean', default: false },
+      quick: { type: 'boolean', default: false },
+      scale: { type: 'boolean', default: false },
+      slices: { type: 'string', default: '1' },
+      'latency-rate': { type: 'string', default: '100' },
+      'latency-seconds': { type: 'string' },
+      skip: { type: 'string', default: '' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const quick = values.quick!;
+  const int = (name: string, v: string | undefined, min: number): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got "${v}"\n${USAGE}`);
+    return n;
+  };
+  const share = Number(values['mutation-share']);
+  if (!(share >= 0 && share <= 1)) throw new Error(`--mutation-share must be in [0, 1]\n${USAGE}`);
+  return {
+    events: int('events', values.events ?? (quick ? '20000' : '200000'), 1000),
+    streams: int('streams', values.streams, 1),
+    mutationShare: share,
+    payloadBytes: int('payload-bytes', values['payload-bytes'], 64),
+    seed: int('seed', values.seed, 0),
+    skipSeed: values['skip-seed']!,
+    quick,
+    scale: values.scale!,
+    slices: int('slices', values.slices, 1),
+    latencyRate: int('latency-rate', values['latency-rate'], 1),
+    latencySeconds: int('latency-seconds', values['latency-seconds'] ?? (quick ? '15' : '30'), 5),
+    skip: new Set(values.skip!.split(',').map((s) => s.trim()).filter(Boolean)),
+  };
+}

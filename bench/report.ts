@@ -1,0 +1,206 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { renderChart } from './chart.js';
+import type { LatencyResult } from './measure-latency.js';
+import type { ForwarderRun } from './measure-forwarder.js';
+import type { ReadCeiling } from './measure-read.js';
+import type { TransformCost, WriteCeiling } from './measure-write.js';
+
+export interface BenchResults {
+  runId: string;
+  startedAt: string;
+  finishedAt?: string;
+  options: Record<string, unknown>;
+  machine: { cpus: number; node: string; loadAverageAtStart: number[]; loadAverageAtEnd?: number[] };
+  services?: { reused: boolean; cloudwatch: string; elastic: string };
+  group?: {
+    name: string;
+    auditEvents: number;
+    allEvents: number;
+    streams: number;
+    auditStreams: number;
+    expectedDocs: number;
+    auditMb: number;
+    allMb: number;
+    mutationShare: number;
+    payloadBytes: number;
+    seedSeconds?: number;
+  };
+  transform?: TransformCost;
+  read?: ReadCeiling;
+  write?: WriteCeiling;
+  writeAll?: WriteCeiling;
+  backfill?: ForwarderRun;
+  backfillDefault?: ForwarderRun;
+  run?: ForwarderRun;
+  memory?: { small?: ForwarderRun; big?: ForwarderRun; ratio?: number };
+  latency?: LatencyResult;
+  targets?: Target[];
+  errors: string[];
+}
+
+export interface Target {
+  name: string;
+  value: string;
+  met: boolean | undefined;
+}
+
+const RSS_LIMIT_MB = 150;
+
+/** The targets of the brief, judged on this run's own figures (ratios within one run). */
+export function judge(r: BenchResults): Target[] {
+  const t: Target[] = [];
+  const ceiling = slowerCeiling(r);
+  for (const run of [r.backfill, r.run]) {
+    if (!run || !ceiling) continue;
+    const ratio = run.eventsPerSecond / ceiling.eventsPerSecond;
+    t.push({ name: `${run.label}: end to end >= 0.85 x slower ceiling (${ceiling.name})`, value: `${ratio.toFixed(2)} x`, met: run.exitCode === 0 && ratio >= 0.85 });
+  }
+  const forwarders = [r.backfill, r.backfillDefault, r.run].filter((x): x is ForwarderRun => x !== undefined);
+  if (forwarders.length) {
+    const peak = Math.max(...forwarders.map((f) => f.peakRssMb));
+    t.push({ name: `peak RSS <= ${RSS_LIMIT_MB} MB (main backlog, forwarder process)`, value: `${peak.toFixed(0)} MB`, met: peak <= RSS_LIMIT_MB });
+  }
+  if (r.memory?.ratio !== undefined) {
+    t.push({
+      name: `RSS(${r.memory.big?.auditEvents ?? '?'} events) / RSS(${r.memory.small?.auditEvents ?? '?'} events) <= 1.3`,
+      value: `${r.memory.ratio.toFixed(2)} (${r.memory.big?.peakRssMb.toFixed(0)} / ${r.memory.small?.peakRssMb.toFixed(0)} MB)`,
+      met: r.memory.ratio <= 1.3,
+    });
+  }
+  if (r.backfill) {
+    const c = r.backfill.callsPerFullPage;
+    t.push({ name: '<= 1.2 FilterLogEvents calls per full page when backlogged (backfill 5 req/s)', value: Number.isFinite(c) ? c.toFixed(3) : 'no full page', met: Number.isFinite(c) ? c <= 1.2 : undefined });
+  }
+  const budgeted = [...forwarders, ...(r.memory?.small ? [r.memory.small] : [])];
+  const over = budgeted.filter((f) => f.calls.maxPerSecond > f.requestsPerSecond);
+  const latOver = r.latency && r.latency.calls.maxPerSecond > r.latency.requestsPerSecond;
+  if (budgeted.length || r.latency) {
+    const worst = [...budgeted.map((f) => `${f.calls.maxPerSecond}/${f.requestsPerSecond}`), ...(r.latency ? [`${r.latency.calls.maxPerSecond}/${r.latency.requestsPerSecond}`] : [])];
+    t.push({ name: 'never above the request budget (most calls in any 1 s, seen by the proxy / budget)', value: worst.join(', '), met: over.length === 0 && !latOver });
+  }
+  return t;
+}
+
+function slowerCeiling(r: BenchResults): { name: string; eventsPerSecond: number } | undefined {
+  const c = [
+    r.read && { name: 'read', eventsPerSecond: r.read.eventsPerSecond },
+    r.write && { name: 'write', eventsPerSecond: r.write.eventsPerSecond },
+  ].filter((x): x is { name: string; eventsPerSecond: number } => Boolean(x));
+  return c.length ? c.reduce((a, b) => (a.eventsPerSecond <= b.eventsPerSecond ? a : b)) : undefined;
+}
+
+/** Writes results/<timestamp>.json, results/latest.json, results/latest.md and results/latest.svg. */
+export function writeReport(dir: string, r: BenchResults): string[] {
+  mkdirSync(dir, { recursive: true });
+  r.targets = judge(r);
+  const stamp = r.startedAt.replace(/[:.]/g, '-');
+  const json = JSON.stringify(r, null, 2);
+  const files = [path.join(dir, `${stamp}.json`), path.join(dir, 'latest.json'), path.join(dir, 'latest.md'), path.join(dir, 'latest.svg')];
+  writeFileSync(files[0]!, json);
+  writeFileSync(files[1]!, json);
+  writeFileSync(files[2]!, markdown(r));
+  const colors = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b'];
+  const runs = [r.backfill, r.backfillDefault, r.run, r.memory?.small].filter((x): x is ForwarderRun => x !== undefined);
+  writeFileSync(
+    files[3]!,
+    renderChart(
+      `eks-log-forwarder: ${r.group?.auditEvents ?? '?'} audit events, ${r.startedAt.slice(0, 16)}Z`,
+      runs.map((f, i) => ({ label: f.label, color: colors[i % colors.length]!, docs: f.docSeries, rss: f.rssSeries })),
+      RSS_LIMIT_MB,
+    ),
+  );
+  return files;
+}
+
+const n0 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '-' : Math.round(x).toLocaleString('en-US'));
+const n1 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(1));
+const n2 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(2));
+
+function markdown(r: BenchResults): string {
+  const out: string[] = [];
+  const g = r.group;
+  out.push(`# eks-log-forwarder bench, ${r.startedAt}`, '');
+  if (g) {
+    out.push(
+      `Backlog: ${n0(g.auditEvents)} audit events over ${g.auditStreams} audit streams, ${n0(g.allEvents)} events in ${g.streams} streams ` +
+        `(${n0(g.allMb)} MB), mutation share ${g.mutationShare}, payload ~${g.payloadBytes} B; the default policy keeps ${n0(g.expectedDocs)} documents. ` +
+        `LocalStack 4.13.1 + Elasticsearch 8 on loopback${r.services?.reused ? ' (reused)' : ''}, ${r.machine.cpus} cores, Node ${r.machine.node}, ` +
+        `load average ${r.machine.loadAverageAtStart.map((x) => x.toFixed(1)).join('/')} at start, ${r.machine.loadAverageAtEnd?.map((x) => x.toFixed(1)).join('/') ?? '?'} at end. ` +
+        'Throughput is counted in audit events of the backlog per second, so every row compares; other jobs share the machine, so compare ratios within this run.',
+      '',
+    );
+  }
+  const ceiling = slowerCeiling(r);
+  const vs = (eps: number) => (ceiling ? `${n2(eps / ceiling.eventsPerSecond)} x` : '-');
+
+  out.push('## Throughput', '', '| measurement | seconds | events/s | MB/s | docs/s | CloudWatch calls | vs slower ceiling |', '|---|---:|---:|---:|---:|---:|---:|');
+  if (r.read) {
+    out.push(`| read ceiling: SDK paginateFilterLogEvents, limit ${r.read.pageLimit}, no budget | ${n1(r.read.seconds)} | ${n0(r.read.eventsPerSecond)} | ${n1(r.read.mbPerSecond)} | - | ${r.read.calls.filterCalls} | ${vs(r.read.eventsPerSecond)} |`);
+  }
+  for (const w of [r.write, r.writeAll]) {
+    if (w) out.push(`| write ceiling: bulk helper, ${w.label} (${n0(w.documents)} docs) | ${n1(w.seconds)} | ${n0(w.eventsPerSecond)} | ${n1(w.mbPerSecond)} | ${n0(w.docsPerSecond)} | - | ${vs(w.eventsPerSecond)} |`);
+  }
+  for (const f of [r.backfill, r.backfillDefault, r.run]) {
+    if (f) out.push(`| eks-log-forwarder ${f.label} | ${n1(f.wallSeconds)}${f.internalSeconds ? ` (${n1(f.internalSeconds)} inside)` : ''} | ${n0(f.eventsPerSecond)} | ${n1(f.mbPerSecond)} | ${n0(f.indexedDocs / f.wallSeconds)} | ${f.calls.calls} | ${vs(f.eventsPerSecond)} |`);
+  }
+  if (r.read) {
+    const auditShare = r.read.auditEvents / Math.max(1, r.read.events);
+    for (const rps of [5, 2]) {
+      const eps = rps * r.read.pageLimit * auditShare;
+      out.push(`| bound set by the request budget alone: ${rps} calls/s x ${r.read.pageLimit} events/page | - | ${n0(eps)} | ${n1((rps * r.read.bytes) / Math.max(1, r.read.calls.filterCalls) / 1e6)} | - | - | ${vs(eps)} |`);
+    }
+  }
+  out.push('');
+  if (r.read) {
+    out.push(
+      `Emulator: ${n0(r.read.calls.meanFilterMs)} ms per FilterLogEvents call on average over this group (moto filters and sorts the whole group on every call, so this grows with the group's size); ` +
+        `logStreamNamePrefix ${r.read.prefixHonoured ? 'honoured' : 'ignored (other streams\' events come back too and are dropped by the reader)'}.`,
+    );
+  }
+  if (r.transform) {
+    out.push(`Transform alone (parse + policy + Calico document, in the bench process): ${n0(r.transform.perTenThousandMs)} ms per 10,000 audit events (${n0(r.transform.documents)} documents of ${n0(r.transform.auditEvents)} events).`);
+  }
+  out.push('');
+
+  const forwarders = [r.backfill, r.backfillDefault, r.run, r.memory?.small, r.memory?.big !== r.backfill ? r.memory?.big : undefined].filter((x): x is ForwarderRun => x !== undefined);
+  if (forwarders.length) {
+    out.push(
+      '## Forwarder process',
+      '',
+      '| run | exit | docs indexed / expected | peak RSS MB | esbuild helper MB | CPU s | CPU s / 10k events | calls | calls / 10k forwarded | FilterLogEvents / full page | mean limit | max calls in 1 s | pages |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const f of forwarders) {
+      out.push(
+        `| ${f.label} | ${f.exitCode ?? 'killed'} | ${n0(f.indexedDocs)} / ${n0(f.expectedDocs)} | ${n0(f.peakRssMb)} | ${n0(f.helperRssMb)} | ${n1(f.cpuSeconds)} | ${n2(f.cpuPerTenThousand)} | ${f.calls.calls} | ${n1(f.callsPerTenThousandForwarded)} | ${n2(f.callsPerFullPage)} | ${n0(f.calls.meanLimit)} | ${f.calls.maxPerSecond} / ${f.requestsPerSecond} | ${String(f.summary.pages ?? '-')} |`,
+      );
+    }
+    out.push('', 'Peak RSS is the forwarder process\'s own (getrusage at exit); it runs through tsx, whose loader thread is inside that figure and whose esbuild service is the separate helper process.', '');
+  }
+
+  if (r.memory) {
+    out.push('## Memory against backlog size', '', `RSS of a ${n0(r.memory.big?.auditEvents)}-event backlog / RSS of a ${n0(r.memory.small?.auditEvents)}-event backlog: **${n2(r.memory.ratio)}** (${n0(r.memory.big?.peakRssMb)} MB / ${n0(r.memory.small?.peakRssMb)} MB).`, '');
+  }
+
+  if (r.latency) {
+    const l = r.latency;
+    out.push(
+      '## Latency (`run`, fetch interval 1 s)',
+      '',
+      `${l.ratePerSecond} audit events/s put for ${l.seconds} s into a fresh group (stamped now), ${l.requestsPerSecond} req/s budget; ${l.tracked} of ${l.put} kept by the policy and timed from PutLogEvents acknowledged to found by a search on their id (default 1 s refresh).`,
+      '',
+      '| p50 ms | p99 ms | max ms | mean ms | found | missing | CloudWatch calls/s | peak RSS MB | CPU s |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      `| ${n0(l.p50Ms)} | ${n0(l.p99Ms)} | ${n0(l.maxMs)} | ${n0(l.meanMs)} | ${l.found} | ${l.missing} | ${n2(l.callsPerSecond)} | ${n0(l.peakRssMb)} | ${n1(l.cpuSeconds)} |`,
+      '',
+    );
+  }
+
+  out.push('## Targets', '', '| target | this run | |', '|---|---|---|');
+  for (const t of r.targets ?? []) out.push(`| ${t.name} | ${t.value} | ${t.met === undefined ? 'n/a' : t.met ? 'MET' : '**NOT MET**'} |`);
+  out.push('');
+  if (r.errors.length) out.push('## Errors', '', ...r.errors.map((e) => `- ${e}`), '');
+  out.push('Chart: `latest.svg` (indexed documents/s and RSS over time for each forwarder run). Raw figures: the JSON beside this file.', '');
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,200 @@
+/**
+ * `npm run bench`: throughput, memory, CPU, API calls and latency of eks-log-forwarder against
+ * its two ceilings (the emulator's read speed and the bulk helper's write speed), all measured
+ * in one run over the same seeded EKS log group, on loopback. See bench/README.md.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DeleteLogGroupCommand, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { Client } from '@elastic/elasticsearch';
+import { startServices, type RunningServices } from '../scripts/services/index.js';
+import { auditIndexPrefix } from '../src/transform/calico-document.js';
+import { measureForwarder, type ForwarderRun, type ForwarderTarget } from './measure-forwarder.js';
+import { measureLatency } from './measure-latency.js';
+import { forwarderPageLimit, measureRead, plainClient } from './measure-read.js';
+import { allDocuments, logEvents, measureWrite, policyDocuments } from './measure-write.js';
+import { parseOptions } from './options.js';
+import { writeReport, type BenchResults } from './report.js';
+import { groupSpec, groupWindow, loadState, prepareGroup, saveState, type SeededGroup } from './seed-group.js';
+
+const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+const RESULTS_DIR = path.join(BENCH_DIR, 'results');
+const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2));
+  const runId = `bench-${Date.now().toString(36)}`;
+  const results: BenchResults = {
+    runId,
+    startedAt: new Date().toISOString(),
+    options: { ...opts, skip: [...opts.skip] },
+    machine: { cpus: os.cpus().length, node: process.version, loadAverageAtStart: os.loadavg() },
+    errors: [],
+  };
+  const phase = async <T>(name: string, fn: () => Promise<T>): Promise<T | undefined> => {
+    if (opts.skip.has(name)) return undefined;
+    say(`-- ${name}`);
+    const t0 = performance.now();
+    try {
+      const out = await fn();
+      say(`   ${name} took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      return out;
+    } catch (err) {
+      // One failed phase must not cost the others' figures.
+      say(`   ${name} FAILED: ${(err as Error).stack ?? err}`);
+      results.errors.push(`${name}: ${(err as Error).message}`);
+      return undefined;
+    }
+  };
+
+  // Services: reuse those named in the environment (e.g. after `services:up`), else start ours.
+  let services: RunningServices | undefined;
+  let cloudwatch = process.env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS;
+  let elastic = process.env.ELASTIC_URL;
+  if (!cloudwatch || !elastic) {
+    say('starting LocalStack and Elasticsearch on 127.0.0.1');
+    services = await startServices();
+    ({ AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: cloudwatch, ELASTIC_URL: elastic } = services.env);
+  }
+  results.services = { reused: !services, cloudwatch, elastic };
+  const created = { groups: [] as string[], suffixes: [] as string[] };
+  const suffix = (name: string) => {
+    const s = `${runId}-${name}`;
+    created.suffixes.push(s);
+    return s;
+  };
+  const cw = plainClient(cloudwatch);
+
+  try {
+    // 1. The main group: seeded now, or the one the state file names (--skip-seed).
+    const spec = opts.skipSeed ? loadState(RESULTS_DIR, cloudwatch) : groupSpec(runId, opts);
+    if (opts.skipSeed) {
+      const found = await cw.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `/aws/eks/${spec.cluster}/cluster` }));
+      if (!found.logGroups?.length) throw new Error(`--skip-seed: group of ${spec.cluster} is not in ${cloudwatch} any more`);
+    }
+    say(`${opts.skipSeed ? 'regenerating' : 'seeding'} ${spec.events} audit events over ${spec.auditStreams} audit streams (payload ${spec.payloadBytes} B, mutations ${spec.mutationShare})`);
+    let main: SeededGroup | undefined = await prepareGroup(cw, spec, !opts.skipSeed);
+    if (!opts.skipSeed) saveState(RESULTS_DIR, cloudwatch, spec);
+    const group = main.scenario.logGroupName;
+    const window = groupWindow(spec);
+    results.group = {
+      name: group,
+      auditEvents: spec.events,
+      allEvents: main.allEvents,
+      streams: main.scenario.streams.length,
+      auditStreams: spec.auditStreams,
+      expectedDocs: main.expectedDocs,
+      auditMb: main.auditBytes / 1e6,
+      allMb: main.allBytes / 1e6,
+      mutationShare: spec.mutationShare,
+      payloadBytes: spec.payloadBytes,
+      seedSeconds: main.seedSeconds,
+    };
+    say(`   ${main.allEvents} events (${(main.allBytes / 1e6).toFixed(0)} MB) in ${main.scenario.streams.length} streams; the policy keeps ${main.expectedDocs}${main.seedSeconds ? `; seeded in ${main.seedSeconds.toFixed(1)} s` : ''}`);
+
+    // 2. Ceilings over the same data.
+    const limit = await forwarderPageLimit(cloudwatch, group, { auditEvents: spec.events, auditBytes: main.auditBytes, allEvents: main.allEvents, allBytes: main.allBytes });
+    results.read = await phase('read', () => measureRead(cloudwatch, group, window, limit));
+    const events = logEvents(main.scenario);
+    const writeSuffix = suffix('write');
+    const policyDocs = policyDocuments(events, writeSuffix);
+    results.transform = policyDocs.cost;
+    results.write = await phase('write', () => measureWrite(elastic, 'default policy', writeSuffix, policyDocs.docs));
+    policyDocs.docs.requests.length = 0;
+    if (!opts.skip.has('heavy')) {
+      const heavySuffix = suffix('writeall');
+      results.writeAll = await phase('heavy', () => measureWrite(elastic, 'every audit event (no policy)', heavySuffix, allDocuments(events, heavySuffix)));
+    }
+    events.length = 0;
+    main = { ...main, scenario: { logGroupName: group, streams: [] } }; // the messages are not needed any more
+
+    // 3. The forwarder end to end over the same backlog.
+    const target: ForwarderTarget = { cloudwatch, elastic, group, auditEvents: spec.events, expectedDocs: main.expectedDocs, bytes: results.read?.bytes ?? main.allBytes };
+    const timeoutMs = Math.max(300_000, spec.events * 10);
+    const forward = (label: string, command: 'backfill' | 'run', rps: number, name: string, t = target, w = window) =>
+      phase(name, () => measureForwarder(t, { label, command, requestsPerSecond: rps, indexSuffix: suffix(name), window: w, slices: opts.slices, timeoutMs }));
+    results.backfill = await forward('backfill, 5 req/s', 'backfill', 5, 'backfill');
+    results.backfillDefault = await forward('backfill, 2 req/s (default)', 'backfill', 2, 'backfill2');
+    results.run = await forward('run catching up, 5 req/s', 'run', 5, 'run');
+    for (const r of [results.backfill, results.backfillDefault, results.run]) if (r) say(`   ${describe(r)}`);
+
+    // 4. Memory against backlog size: 10,000 events vs the main backlog (or 1,000,000 with --scale).
+    await phase('memory', async () => {
+      const small = await smallBacklog(10_000, 'm10k');
+      const big = opts.scale ? await smallBacklog(1_000_000, 'm1m') : results.backfill;
+      results.memory = { small, big, ratio: small && big ? big.peakRssMb / small.peakRssMb : undefined };
+    });
+
+    // 5. Latency of `run` at a 1 s interval.
+    results.latency = await phase('latency', () =>
+      measureLatency({
+        cloudwatch,
+        elastic,
+        cluster: `${runId}-lat`,
+        seed: opts.seed + 7,
+        rate: opts.latencyRate,
+        seconds: opts.latencySeconds,
+        requestsPerSecond: 5,
+        mutationShare: opts.mutationShare,
+        payloadBytes: opts.payloadBytes,
+      }).finally(() => {
+        created.groups.push(`/aws/eks/${runId}-lat/cluster`);
+        created.suffixes.push(`${runId}-lat-lat`);
+      }),
+    );
+  } finally {
+    results.finishedAt = new Date().toISOString();
+    results.machine.loadAverageAtEnd = os.loadavg();
+    const files = writeReport(RESULTS_DIR, results);
+    say(`wrote ${files.join(', ')}`);
+    await cleanUp(cw, elastic, created);
+    cw.destroy();
+    if (services) await services.stop();
+  }
+
+  /** Seeds a group of n audit events like the main one and backfills it (5 req/s): its peak RSS. */
+  async function smallBacklog(n: number, name: string): Promise<ForwarderRun | undefined> {
+    const s = groupSpec(`${runId}-${name}`, { ...opts, events: n });
+    const g = await prepareGroup(cw, s, true);
+    created.groups.push(g.scenario.logGroupName);
+    const t: ForwarderTarget = { cloudwatch: cloudwatch!, elastic: elastic!, group: g.scenario.logGroupName, auditEvents: n, expectedDocs: g.expectedDocs, bytes: g.allBytes };
+    const run = await measureForwarder(t, {
+      label: `backfill of ${n} events, 5 req/s`,
+      command: 'backfill',
+      requestsPerSecond: 5,
+      indexSuffix: suffix(name),
+      window: groupWindow(s),
+      slices: opts.slices,
+      timeoutMs: Math.max(300_000, n * 10),
+    });
+    say(`   ${describe(run)}`);
+    return run;
+  }
+}
+
+function describe(r: ForwarderRun): string {
+  return `${r.label}: ${r.indexedDocs}/${r.expectedDocs} docs, ${r.eventsPerSecond.toFixed(0)} events/s, peak RSS ${r.peakRssMb.toFixed(0)} MB, CPU ${r.cpuSeconds.toFixed(1)} s, ${r.calls.calls} calls`;
+}
+
+/** Drops what this run created, so services kept up between runs do not fill up. */
+async function cleanUp(cw: ReturnType<typeof plainClient>, elastic: string, created: { groups: string[]; suffixes: string[] }): Promise<void> {
+  const es = new Client({ node: elastic });
+  try {
+    for (const s of created.suffixes) {
+      const names = Object.keys(await es.indices.get({ index: `${auditIndexPrefix(s)}*,eks-log-forwarder-deadletter.${s}`, ignore_unavailable: true, allow_no_indices: true }));
+      if (names.length) await es.indices.delete({ index: names.join(',') });
+      for (const t of [`eks-log-forwarder-audit.${s}`, `eks-log-forwarder-deadletter.${s}`]) await es.indices.deleteIndexTemplate({ name: t }).catch(() => undefined);
+    }
+    for (const g of created.groups) await cw.send(new DeleteLogGroupCommand({ logGroupName: g })).catch(() => undefined);
+  } catch (err) {
+    say(`clean-up incomplete: ${(err as Error).message}`);
+  } finally {
+    await es.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,186 @@
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FileCheckpointStore } from '../../src/checkpoint/file-store.js';
+import { resolveSettings, settingsFromEnv, type Settings } from '../../src/config/settings.js';
+import { Health } from '../../src/ops/health.js';
+import { startOpsServer, type OpsServer } from '../../src/ops/http-server.js';
+import { createMetricsRegistry } from '../../src/ops/metrics.js';
+import { statusSnapshot } from '../../src/ops/status.js';
+import type { Checkpoint, CheckpointStore } from '../../src/checkpoint/checkpoint.js';
+import { forwardWindow, type Control, type Pipeline } from '../../src/pipeline/forward-window.js';
+import { Stats } from '../../src/pipeline/stats.js';
+import { createElasticClient } from '../../src/sink/elastic-client.js';
+import { ensureIndexTemplates } from '../../src/sink/index-template.js';
+import { createCloudWatchClient } from '../../src/source/cloudwatch-client.js';
+import { createRequestBudget, type RequestBudget } from '../../src/source/request-budget.js';
+import { compilePolicy, DEFAULT_POLICY } from '../../src/transform/policy.js';
+import { eventually } from '../support/elastic.js';
+import { startFaultProxy, throttlingFault, type FaultProxy } from '../support/fault-proxy.js';
+import { seedCluster } from '../support/scenario.js';
+
+/**
+ * The pipeline wired the way the CLI is asked to wire it: Stats counts throttles through the
+ * CloudWatch client's onAttempt hook, forwardWindow reports into Health, and the registry reads both.
+ */
+function pipelineFor(settings: Settings, cloudwatchEndpoint: string): { p: Pipeline; budget: RequestBudget; health: Health } {
+  vi.stubEnv('AWS_ENDPOINT_URL_CLOUDWATCH_LOGS', cloudwatchEndpoint);
+  const stats = new Stats();
+  const health = new Health();
+  health.setConfigured(true);
+  const budget = createRequestBudget(settings.requestsPerSecond);
+  // The SDK reads its endpoint lazily: the stub stays until the test ends (afterEach).
+  const cloudwatch = createCloudWatchClient({ region: settings.region, budget, onAttempt: (o) => stats.cloudwatchAttempt(o) });
+  const p: Pipeline = {
+    cloudwatch,
+    elastic: createElasticClient(settings.elastic),
+    transform: {
+      policy: compilePolicy(DEFAULT_POLICY),
+      groupName: settings.groupName,
+      indexSuffix: settings.elastic.indexSuffix,
+      deadLetterIndex: settings.elastic.deadLetterIndex,
+    },
+    streamPrefix: settings.streamPrefix,
+    pageLimit: 200,
+    stats,
+    log: pino({ level: 'silent' }),
+    health,
+  };
+  return { p, budget, health };
+}
+
+/** Forwards one closed window once, as a backfill slice does. */
+async function forwardOnce(p: Pipeline, settings: Settings, window: { from: number; to: number }, store: CheckpointStore, c: Control): Promise<boolean> {
+  const start: Checkpoint = {
+    version: 1,
+    groupName: settings.groupName,
+    streamPrefix: settings.streamPrefix,
+    windowStart: window.from,
+    windowEnd: window.to,
+    updatedAt: new Date().toISOString(),
+  };
+  const outcome = await forwardWindow(p, start, store, c, (cp) => ({ ...cp, nextToken: undefined, done: true }));
+  return outcome.drained;
+}
+
+const control = (): Control & { abort(): void } => {
+  const ac = new AbortController();
+  return { signal: ac.signal, stop: ac.signal, abort: () => ac.abort(new Error('test over')) };
+};
+
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe('pipeline → Stats/Health → metrics', () => {
+  let server: OpsServer | undefined;
+  let proxy: FaultProxy | undefined;
+  const cleanup: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    await server?.close();
+    await proxy?.close();
+    for (const fn of cleanup.splice(0)) await fn();
+    vi.unstubAllEnvs();
+    server = undefined;
+    proxy = undefined;
+  });
+
+  it('a backfill through throttling shows up in the scraped metrics and /status', async () => {
+    const seeded = await seedCluster({ prefix: 'opsmetrics', events: 1_500, seed: 909, auditStreams: 2, truncated: 3 });
+    const settings = resolveSettings(settingsFromEnv(seeded.env));
+    proxy = await startFaultProxy({
+      target: process.env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS!,
+      seed: 11,
+      rules: [{ match: { target: 'FilterLogEvents' }, probability: 0.3, fault: throttlingFault() }],
+    });
+    const { p, budget, health } = pipelineFor(settings, proxy.url);
+    cleanup.push(() => p.elastic.close(), async () => p.cloudwatch.destroy());
+    await ensureIndexTemplates(p.elastic, settings.elastic);
+    const store = new FileCheckpointStore(mkdtempSync(path.join(os.tmpdir(), 'eksfwd-ops-')), 'backfill-ops');
+
+    expect(await forwardOnce(p, settings, seeded.window, store, control())).toBe(true);
+
+    const registry = createMetricsRegistry({ stats: p.stats, health, budget, group: settings.groupName });
+    server = await startOpsServer({
+      port: 0,
+      host: '127.0.0.1',
+      health,
+      registry,
+      statusJson: () => statusSnapshot({ stats: p.stats, health, group: settings.groupName, checkpointLocation: store.location, budget }),
+    });
+    const base = `http://127.0.0.1:${server.port}`;
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const g = `{group="${settings.groupName}"}`;
+
+    const throttled = proxy.requests.filter((r) => r.fault === 'status').length;
+    expect(throttled).toBeGreaterThan(0);
+    expect(sample(text, 'eks_log_forwarder_cloudwatch_throttles_total')).toBe(throttled);
+    expect(sample(text, 'eks_log_forwarder_cloudwatch_requests_total')).toBe(budget.spent);
+    expect(budget.spent).toBe(proxy.requests.length);
+    expect(sample(text, 'eks_log_forwarder_events_forwarded_total')).toBe(seeded.expected.size);
+    expect(sample(text, 'eks_log_forwarder_events_read_total')).toBe(p.stats.eventsRead);
+    expect(sample(text, 'eks_log_forwarder_events_dead_lettered_total')).toBe(3);
+    expect(sample(text, 'eks_log_forwarder_pages_total')).toBeGreaterThan(1);
+    // One bulk request per page with documents (none retried), all of them fine.
+    expect(sample(text, 'eks_log_forwarder_bulk_duration_seconds_count')).toBeGreaterThan(0);
+    expect(sample(text, 'eks_log_forwarder_bulk_duration_seconds_count')).toBeLessThanOrEqual(p.stats.pages);
+    expect(sample(text, 'eks_log_forwarder_bulk_duration_seconds_sum')).toBeGreaterThan(0);
+    expect(sample(text, 'eks_log_forwarder_bulk_failures_total')).toBe(0);
+    expect(sample(text, 'eks_log_forwarder_retries_total{target="elasticsearch"}')).toBe(0);
+    expect(sample(text, `eks_log_forwarder_lag_seconds${g}`)).toBeGreaterThan(0);
+    expect(sample(text, `eks_log_forwarder_checkpoint_age_seconds${g}`)).toBeGreaterThanOrEqual(0);
+    expect(sample(text, 'eks_log_forwarder_ready')).toBe(1);
+
+    expect(health.cloudwatch.ok).toBe(true);
+    expect(health.cloudwatch.lastOkAt).toBeDefined();
+    expect(health.elasticsearch).toMatchObject({ ok: true, lastOkAt: expect.any(String) });
+    const status = (await (await fetch(`${base}/status`)).json()) as { checkpoint: { done: boolean; location: string } };
+    expect(status.checkpoint).toMatchObject({ done: true, location: store.location });
+    expect(p.stats.checkpoint?.done).toBe(true);
+  });
+
+  it('an unreachable Elasticsearch makes the process unready, counts retries and failed bulks, and never shows the password', async () => {
+    const seeded = await seedCluster({ prefix: 'opsdown', events: 300, seed: 910, auditStreams: 1 });
+    const closed = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const port = (s.address() as { port: number }).port;
+        s.close(() => resolve(port));
+      });
+    });
+    const settings = resolveSettings(settingsFromEnv({ ...seeded.env, ELASTIC_URL: `http://forwarder:Sup3rSecret@127.0.0.1:${closed}` }));
+    const { p, budget, health } = pipelineFor(settings, process.env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS!);
+    cleanup.push(() => p.elastic.close(), async () => p.cloudwatch.destroy());
+    const registry = createMetricsRegistry({ stats: p.stats, health, budget, group: settings.groupName });
+    server = await startOpsServer({ port: 0, host: '127.0.0.1', health, registry, statusJson: () => statusSnapshot({ stats: p.stats, health, group: settings.groupName }) });
+    const base = `http://127.0.0.1:${server.port}`;
+
+    const c = control();
+    const store = new FileCheckpointStore(mkdtempSync(path.join(os.tmpdir(), 'eksfwd-ops-')), 'backfill-down');
+    const running = forwardOnce(p, settings, seeded.window, store, c).catch((err: unknown) => err);
+    await eventually(async () => p.stats.retriesElasticsearch >= 2, 'Elasticsearch retries', 60_000);
+
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(503);
+    const body = (await ready.json()) as { reasons: string[] };
+    expect(body.reasons).toHaveLength(1);
+    expect(body.reasons[0]).toMatch(/^elasticsearch failing since .*: ConnectionError: /);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(sample(text, 'eks_log_forwarder_ready')).toBe(0);
+    expect(sample(text, 'eks_log_forwarder_retries_total{target="elasticsearch"}')).toBeGreaterThanOrEqual(2);
+    expect(sample(text, 'eks_log_forwarder_bulk_failures_total')).toBeGreaterThanOrEqual(2);
+    expect(sample(text, 'eks_log_forwarder_bulk_duration_seconds_count')).toBeGreaterThanOrEqual(2);
+    const status = await (await fetch(`${base}/status`)).text();
+    for (const out of [JSON.stringify(body), text, status]) expect(out).not.toContain('Sup3rSecret');
+    // Nothing was acknowledged, so nothing was checkpointed.
+    expect(p.stats.lastCheckpointAt).toBeUndefined();
+    expect(await store.load()).toBeUndefined();
+
+    c.abort();
+    expect(await running).toBeInstanceOf(Error);
+  });
+});
