@@ -18,13 +18,16 @@ export interface BenchOptions {
   /** Audit events per second put during the latency phase, and for how long. */
   latencyRate: number;
   latencySeconds: number;
-  /** Phases to leave out (comma separated: read,write,heavy,backfill,backfill2,run,memory,latency). */
+  /** Phases to leave out (comma separated: read,warmup,write,heavy,backfill,backfill2,compiled,run,memory,idle,latency). */
   skip: Set<string>;
+  /** Only re-render latest.md/svg from this results JSON. */
+  rerender?: string;
 }
 
 const USAGE = `npm run bench -- [--quick] [--events N] [--streams N] [--mutation-share X] [--payload-bytes N]
                  [--seed N] [--skip-seed] [--scale] [--slices N] [--latency-rate N] [--latency-seconds N]
-                 [--skip read,write,heavy,backfill,backfill2,run,memory,latency]`;
+                 [--rerender results/<file>.json]
+                 [--skip read,warmup,write,heavy,backfill,backfill2,compiled,run,memory,idle,latency]`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -42,6 +45,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'latency-rate': { type: 'string', default: '100' },
       'latency-seconds': { type: 'string' },
       skip: { type: 'string', default: '' },
+      rerender: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -70,6 +74,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     slices: int('slices', values.slices, 1),
     latencyRate: int('latency-rate', values['latency-rate'], 1),
     latencySeconds: int('latency-seconds', values['latency-seconds'] ?? (quick ? '15' : '30'), 5),
+    rerender: values.rerender,
     skip: new Set(values.skip!.split(',').map((s) => s.trim()).filter(Boolean)),
   };
 }

@@ -10,12 +10,12 @@ import { DeleteLogGroupCommand, DescribeLogGroupsCommand } from '@aws-sdk/client
 import { Client } from '@elastic/elasticsearch';
 import { startServices, type RunningServices } from '../scripts/services/index.js';
 import { auditIndexPrefix } from '../src/transform/calico-document.js';
-import { measureForwarder, type ForwarderRun, type ForwarderTarget } from './measure-forwarder.js';
+import { buildCompiled, measureForwarder, measureIdle, type ForwarderRun, type ForwarderTarget, type Launcher } from './measure-forwarder.js';
 import { measureLatency } from './measure-latency.js';
 import { forwarderPageLimit, measureRead, plainClient } from './measure-read.js';
 import { allDocuments, logEvents, measureWrite, policyDocuments } from './measure-write.js';
 import { parseOptions } from './options.js';
-import { writeReport, type BenchResults } from './report.js';
+import { rerender, writeReport, type BenchResults } from './report.js';
 import { groupSpec, groupWindow, loadState, prepareGroup, saveState, type SeededGroup } from './seed-group.js';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -24,6 +24,10 @@ const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
+  if (opts.rerender) {
+    say(`wrote ${rerender(RESULTS_DIR, path.resolve(opts.rerender)).join(', ')}`);
+    return;
+  }
   const runId = `bench-${Date.now().toString(36)}`;
   const results: BenchResults = {
     runId,
@@ -97,6 +101,10 @@ async function main(): Promise<void> {
     const limit = await forwarderPageLimit(cloudwatch, group, { auditEvents: spec.events, auditBytes: main.auditBytes, allEvents: main.allEvents, allBytes: main.allBytes });
     results.read = await phase('read', () => measureRead(cloudwatch, group, window, limit));
     const events = logEvents(main.scenario);
+    // Elasticsearch's first bulk requests are slow (JIT, first index creation): warm it up on a
+    // throwaway index first, so the ceiling is not measured on a cold node when the forwarder is not.
+    const warmSuffix = suffix('warmup');
+    await phase('warmup', () => measureWrite(elastic, 'warm-up', warmSuffix, allDocuments(events.slice(0, 3_000), warmSuffix)));
     const writeSuffix = suffix('write');
     const policyDocs = policyDocuments(events, writeSuffix);
     results.transform = policyDocs.cost;
@@ -112,19 +120,37 @@ async function main(): Promise<void> {
     // 3. The forwarder end to end over the same backlog.
     const target: ForwarderTarget = { cloudwatch, elastic, group, auditEvents: spec.events, expectedDocs: main.expectedDocs, bytes: results.read?.bytes ?? main.allBytes };
     const timeoutMs = Math.max(300_000, spec.events * 10);
-    const forward = (label: string, command: 'backfill' | 'run', rps: number, name: string, t = target, w = window) =>
-      phase(name, () => measureForwarder(t, { label, command, requestsPerSecond: rps, indexSuffix: suffix(name), window: w, slices: opts.slices, timeoutMs }));
+    const forward = (label: string, command: 'backfill' | 'run', rps: number, name: string, launcher: Launcher = 'tsx') =>
+      phase(name, async () => {
+        const r = await measureForwarder(target, { label, command, requestsPerSecond: rps, indexSuffix: suffix(name), window, slices: opts.slices, timeoutMs, launcher });
+        say(`   ${describe(r)}`);
+        return r;
+      });
     results.backfill = await forward('backfill, 5 req/s', 'backfill', 5, 'backfill');
     results.backfillDefault = await forward('backfill, 2 req/s (default)', 'backfill', 2, 'backfill2');
+    // The image runs compiled JavaScript, without tsx's loader in the process: its memory is the one that counts in a pod.
+    const compiled =
+      !opts.skip.has('compiled') &&
+      (await phase('build', async () => {
+        const warning = buildCompiled();
+        if (warning) results.errors.push(`build: ${warning}`);
+        return true;
+      }));
+    if (compiled) results.backfillCompiled = await forward('backfill, 5 req/s, compiled (no tsx)', 'backfill', 5, 'compiled', 'compiled');
     results.run = await forward('run catching up, 5 req/s', 'run', 5, 'run');
-    for (const r of [results.backfill, results.backfillDefault, results.run]) if (r) say(`   ${describe(r)}`);
 
-    // 4. Memory against backlog size: 10,000 events vs the main backlog (or 1,000,000 with --scale).
+    // 4. Memory against backlog size: 10,000 events vs the main backlog (or 1,000,000 with --scale), per launcher.
     await phase('memory', async () => {
-      const small = await smallBacklog(10_000, 'm10k');
-      const big = opts.scale ? await smallBacklog(1_000_000, 'm1m') : results.backfill;
+      const small = await smallBacklog(10_000, 'm10k', 'tsx');
+      const big = opts.scale ? await smallBacklog(1_000_000, 'm1m', 'tsx') : results.backfill;
       results.memory = { small, big, ratio: small && big ? big.peakRssMb / small.peakRssMb : undefined };
+      if (compiled && results.backfillCompiled) {
+        const smallCompiled = await smallBacklog(10_000, 'm10kc', 'compiled');
+        const bigCompiled = results.backfillCompiled;
+        results.memoryCompiled = { small: smallCompiled, big: bigCompiled, ratio: smallCompiled ? bigCompiled.peakRssMb / smallCompiled.peakRssMb : undefined };
+      }
     });
+    results.idle = await phase('idle', async () => [await measureIdle('tsx'), ...(compiled ? [await measureIdle('compiled')] : [])]);
 
     // 5. Latency of `run` at a 1 s interval.
     results.latency = await phase('latency', () =>
@@ -154,13 +180,14 @@ async function main(): Promise<void> {
   }
 
   /** Seeds a group of n audit events like the main one and backfills it (5 req/s): its peak RSS. */
-  async function smallBacklog(n: number, name: string): Promise<ForwarderRun | undefined> {
+  async function smallBacklog(n: number, name: string, launcher: Launcher): Promise<ForwarderRun | undefined> {
     const s = groupSpec(`${runId}-${name}`, { ...opts, events: n });
     const g = await prepareGroup(cw, s, true);
     created.groups.push(g.scenario.logGroupName);
     const t: ForwarderTarget = { cloudwatch: cloudwatch!, elastic: elastic!, group: g.scenario.logGroupName, auditEvents: n, expectedDocs: g.expectedDocs, bytes: g.allBytes };
     const run = await measureForwarder(t, {
-      label: `backfill of ${n} events, 5 req/s`,
+      label: `backfill of ${n} events, 5 req/s${launcher === 'compiled' ? ', compiled' : ''}`,
+      launcher,
       command: 'backfill',
       requestsPerSecond: 5,
       indexSuffix: suffix(name),

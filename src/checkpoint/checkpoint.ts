@@ -12,6 +12,8 @@ export const checkpointSchema = z.object({
   windowStart: z.number().int(),
   /** Inclusive end of the window being read; absent between windows. */
   windowEnd: z.number().int().optional(),
+  /** With a prefilter, the pass of the window being read (0: the policy's pattern, 1: cut-off events). */
+  pass: z.number().int().min(0).optional(),
   /** Token of the window's next unread page. */
   nextToken: z.string().optional(),
   /** Every event timestamped at or before this was read at least once; a new one found there is late. */

@@ -16,6 +16,7 @@ export const SETTING_SPECS = {
   fetchInterval: { env: 'EKS_CLOUDWATCH_LOG_FETCH_INTERVAL', flag: '--fetch-interval' },
   requestsPerSecond: { env: 'EKS_FORWARDER_REQUESTS_PER_SECOND', flag: '--requests-per-second' },
   pageLimit: { env: 'EKS_FORWARDER_PAGE_LIMIT', flag: '--page-limit' },
+  prefilter: { env: 'EKS_FORWARDER_PREFILTER', flag: '--prefilter' },
   latenessFloor: { env: 'EKS_FORWARDER_LATENESS_FLOOR', flag: '--lateness-floor' },
   latenessCeiling: { env: 'EKS_FORWARDER_LATENESS_CEILING', flag: '--lateness-ceiling' },
   awsAccessKeyId: { env: undefined, flag: undefined, source: 'Secret key aws-id' },
@@ -111,6 +112,7 @@ const rawSchema = z.object({
     return n;
   }),
   pageLimit: integerIn(1, 10_000),
+  prefilter: boolean(false),
   latenessFloor: duration(2 * 60_000),
   latenessCeiling: duration(15 * 60_000),
   awsAccessKeyId: optionalText,
@@ -164,6 +166,8 @@ export interface Settings {
   requestsPerSecond: number;
   /** Fixed FilterLogEvents `limit`; when unset, pages are sized to about 1 MB. */
   pageLimit?: number;
+  /** Let CloudWatch filter by a pattern compiled from the policy (fewer bytes on the wire). */
+  prefilter: boolean;
   latenessFloorMs: number;
   latenessCeilingMs: number;
   /** Only when given by the cluster's Secret; otherwise the SDK's default credential chain. */
@@ -211,6 +215,7 @@ export function resolveSettings(...layers: RawSettings[]): Settings {
     fetchIntervalMs: s.fetchInterval,
     requestsPerSecond: s.requestsPerSecond,
     pageLimit: s.pageLimit,
+    prefilter: s.prefilter,
     latenessFloorMs: s.latenessFloor,
     latenessCeilingMs: s.latenessCeiling,
     awsCredentials: awsCredentials(s.awsAccessKeyId, s.awsSecretAccessKey),

@@ -1,5 +1,5 @@
 import type { Checkpoint, CheckpointStore } from '../checkpoint/checkpoint.js';
-import type { Stats } from '../pipeline/stats.js';
+import { Stats } from '../pipeline/stats.js';
 import { DEFAULT_OPS_PORT } from './http-server.js';
 import { safeErrorText, type Health, type Role, type TargetHealth } from './health.js';
 
@@ -20,7 +20,8 @@ export interface CheckpointSummary {
 
 /** The body of `GET /status`. */
 export interface StatusSnapshot {
-  group: string;
+  /** Absent while no pipeline runs. */
+  group?: string;
   role: Role;
   ready: boolean;
   reasons: string[];
@@ -50,20 +51,22 @@ export function summarizeCheckpoint(cp: Checkpoint, location?: string): Checkpoi
 
 /** What the running process says about itself at `GET /status`. */
 export function statusSnapshot(src: {
-  stats: Stats;
+  /** Undefined while no pipeline runs (a standby, or waiting for configuration). */
+  stats: Stats | undefined;
   health: Health;
-  group: string;
+  group: string | undefined;
   checkpointLocation?: string;
   budget?: { readonly spent: number };
   now?: number;
 }): StatusSnapshot {
-  const { stats, health } = src;
+  const { health } = src;
+  const stats = src.stats ?? new Stats();
   const now = src.now ?? Date.now();
   const ready = health.ready();
   const newest = stats.newestKnownForwarded;
   const s = stats;
   return {
-    group: src.group,
+    ...(src.group !== undefined ? { group: src.group } : {}),
     role: health.role,
     ready: ready.ready,
     reasons: ready.reasons,

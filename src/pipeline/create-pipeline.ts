@@ -3,6 +3,7 @@ import type { Settings } from '../config/settings.js';
 import { createElasticClient } from '../sink/elastic-client.js';
 import { createCloudWatchClient } from '../source/cloudwatch-client.js';
 import { createRequestBudget, type RequestBudget } from '../source/request-budget.js';
+import { compileFilterPattern } from '../transform/filter-pattern.js';
 import { loadPolicyFile } from '../transform/policy-file.js';
 import { compilePolicy, DEFAULT_POLICY } from '../transform/policy.js';
 import type { Pipeline } from './forward-window.js';
@@ -21,10 +22,13 @@ export function createPipeline(settings: Settings, log: Logger): BuiltPipeline {
     region: settings.region,
     budget,
     credentials: settings.awsCredentials,
-    onAttempt: ({ throttled }) => {
-      if (throttled) log.debug('CloudWatch throttled a request');
+    onAttempt: (outcome) => {
+      stats.cloudwatchAttempt(outcome);
+      if (outcome.throttled) log.debug('CloudWatch throttled a request');
     },
   });
+  const filterPattern = settings.prefilter ? compileFilterPattern(policy) : undefined;
+  if (settings.prefilter) log.info({ filterPattern: filterPattern ?? null }, filterPattern ? 'CloudWatch prefilter on' : 'the policy compiles to no useful prefilter');
   return {
     cloudwatch,
     elastic: createElasticClient(settings.elastic),
@@ -36,6 +40,7 @@ export function createPipeline(settings: Settings, log: Logger): BuiltPipeline {
     },
     streamPrefix: settings.streamPrefix,
     pageLimit: settings.pageLimit,
+    filterPattern,
     stats,
     log,
     budget,

@@ -16,6 +16,8 @@ export interface Pipeline {
   transform: TransformContext;
   streamPrefix: string;
   pageLimit?: number;
+  /** A CloudWatch filter pattern compiled from the policy (a safe superset), when prefiltering. */
+  filterPattern?: string;
   stats: Stats;
   log: Logger;
   /** Where the ops endpoints learn whether each target answers (optional: backfill runs without). */
@@ -50,8 +52,37 @@ export async function forwardWindow(
   control: Control,
   afterDrain: (cp: Checkpoint, windowLatenessMs: number) => Checkpoint,
 ): Promise<WindowOutcome> {
+  // With a prefilter, a window is read in two passes: events the policy may keep, then events
+  // cut off by CloudWatch, which no JSON pattern can match but which must be dead-lettered.
+  const patterns = p.filterPattern ? [p.filterPattern, TRUNCATED_PATTERN] : [undefined];
+  let outcome: WindowOutcome = { checkpoint: start, drained: false, maxLatenessMs: 0 };
+  for (let pass = start.pass ?? 0; pass < patterns.length; pass++) {
+    const last = pass === patterns.length - 1;
+    const lateness = outcome.maxLatenessMs;
+    outcome = await forwardPass(p, outcome.checkpoint, patterns[pass], store, control, (cp, windowLateness) =>
+      last
+        ? { ...afterDrain(cp, Math.max(lateness, windowLateness)), pass: undefined }
+        : { ...cp, pass: pass + 1, nextToken: undefined },
+    );
+    outcome.maxLatenessMs = Math.max(outcome.maxLatenessMs, lateness);
+    if (!outcome.drained) return outcome;
+  }
+  return outcome;
+}
+
+async function forwardPass(
+  p: Pipeline,
+  start: Checkpoint,
+  filterPattern: string | undefined,
+  store: CheckpointStore,
+  control: Control,
+  afterDrain: (cp: Checkpoint, windowLatenessMs: number) => Checkpoint,
+): Promise<WindowOutcome> {
   let checkpoint = start;
   let maxLatenessMs = 0;
+  const reportFailure = (target: 'cloudwatch' | 'elasticsearch') => (err: unknown) => {
+    if (!control.signal.aborted) p.health?.failed(target, err);
+  };
   const pages = readWindow(
     p.cloudwatch,
     {
@@ -61,6 +92,7 @@ export async function forwardWindow(
       end: start.windowEnd!,
       nextToken: start.nextToken,
       pageLimit: p.pageLimit,
+      filterPattern,
     },
     {
       signal: control.signal,
@@ -76,9 +108,6 @@ export async function forwardWindow(
     },
   );
 
-  const reportFailure = (target: 'cloudwatch' | 'elasticsearch') => (err: unknown) => {
-    if (!control.signal.aborted) p.health?.failed(target, err);
-  };
   for await (const page of reportingErrors(readAhead(pages), reportFailure('cloudwatch'))) {
     p.health?.ok('cloudwatch');
     p.health?.tick();
@@ -117,9 +146,10 @@ export async function forwardWindow(
     }
     // Acknowledged: only now may the checkpoint move past this page.
     const newest = newestTimestamp(page.events, checkpoint.newestForwarded);
+    const updatedAt = new Date().toISOString();
     checkpoint = page.nextToken
-      ? { ...checkpoint, nextToken: page.nextToken, newestForwarded: newest, updatedAt: new Date().toISOString() }
-      : { ...afterDrain(checkpoint, maxLatenessMs), newestForwarded: newest, updatedAt: new Date().toISOString() };
+      ? { ...checkpoint, nextToken: page.nextToken, newestForwarded: newest, updatedAt }
+      : { ...afterDrain(checkpoint, maxLatenessMs), newestForwarded: newest, updatedAt };
     await store.save(checkpoint);
     p.stats.checkpointSaved(checkpoint);
 
@@ -131,6 +161,9 @@ export async function forwardWindow(
   // Only reached when the reader ends without a last page, i.e. it was aborted.
   return { checkpoint, drained: false, maxLatenessMs };
 }
+
+/** EKS appends this to an event CloudWatch cut off at its size limit (a term pattern, not JSON). */
+const TRUNCATED_PATTERN = '"[Truncated...]"';
 
 /** Passes the pages through, reporting an error of the reader (not of the loop body) before rethrowing it. */
 async function* reportingErrors<T>(source: AsyncIterable<T>, onError: (err: unknown) => void): AsyncGenerator<T> {

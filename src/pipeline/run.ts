@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Checkpoint, CheckpointStore } from '../checkpoint/checkpoint.js';
 import type { Settings } from '../config/settings.js';
+import { sleepTicking } from '../ops/health.js';
 import { retryTransient } from '../retry.js';
 import { isTransientElasticError } from '../sink/bulk-writer.js';
 import { newestIndexedTimestamp } from '../sink/newest-indexed.js';
@@ -14,16 +14,19 @@ import { errorText, forwardWindow, type Control, type Pipeline } from './forward
  */
 export async function runLoop(p: Pipeline, settings: Settings, store: CheckpointStore, control: Control): Promise<void> {
   let checkpoint = await store.load();
+  if (checkpoint) p.stats.checkpointLoaded(checkpoint);
   if (!checkpoint) {
     // Saved before anything is written: once this process has indexed a page, "the newest
     // indexed document" no longer marks where reading stopped (pages need not be in time order).
     checkpoint = await firstCheckpoint(p, settings, control);
     await store.save(checkpoint);
+    p.stats.checkpointSaved(checkpoint);
   }
   const lateness = new LatenessBudget(settings.latenessFloorMs, settings.latenessCeilingMs);
   p.log.info({ checkpoint: store.location, windowStart: iso(checkpoint.windowStart), resumingPage: Boolean(checkpoint.nextToken) }, 'starting');
 
   while (!control.stop.aborted) {
+    p.health?.tick();
     const cycleStart = Date.now();
     if (checkpoint.windowEnd === undefined) checkpoint = { ...checkpoint, windowEnd: cycleStart, nextToken: undefined };
     try {
@@ -44,7 +47,7 @@ export async function runLoop(p: Pipeline, settings: Settings, store: Checkpoint
       p.log.error({ err: errorText(err) }, 'cycle failed; will retry at the next interval');
       checkpoint = (await store.load()) ?? checkpoint;
     }
-    await pause(cycleStart + settings.fetchIntervalMs - Date.now(), control);
+    await sleepTicking(cycleStart + settings.fetchIntervalMs - Date.now(), control.stop, p.health);
   }
   p.log.info({ ...summary(p) }, 'stopped');
 }
@@ -54,8 +57,12 @@ async function firstCheckpoint(p: Pipeline, settings: Settings, control: Control
   const newest = await retryTransient(() => newestIndexedTimestamp(p.elastic, settings.elastic.indexSuffix), {
     signal: control.stop,
     isTransient: isTransientElasticError,
-    onRetry: (err) => p.log.warn({ err: errorText(err) }, 'Elasticsearch not reachable; waiting to look up the newest indexed document'),
+    onRetry: (err) => {
+      p.health?.failed('elasticsearch', err);
+      p.log.warn({ err: errorText(err) }, 'Elasticsearch not reachable; waiting to look up the newest indexed document');
+    },
   });
+  p.health?.ok('elasticsearch');
   const start = newest ?? settings.startFrom ?? Date.now() - 60 * 60_000;
   p.log.info({ start: iso(start), from: newest ? 'newest indexed document' : settings.startFrom ? '--start-from' : 'one hour ago' }, 'no checkpoint yet');
   return {
@@ -106,10 +113,6 @@ export class LatenessBudget {
     if (this.recent.length > this.windows) this.recent.shift();
     return this.overlapMs;
   }
-}
-
-function pause(ms: number, control: Control): Promise<void> {
-  return sleep(Math.max(0, ms), undefined, { signal: control.stop }).catch(() => undefined);
 }
 
 export function summary(p: Pipeline) {

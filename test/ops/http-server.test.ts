@@ -142,6 +142,27 @@ describe('ops HTTP server', () => {
     expect(sample(text, 'eks_log_forwarder_bulk_duration_seconds_count')).toBe(0);
   });
 
+  it('follows the pipeline running now when given getters (in the cluster, each settings change builds a new one)', async () => {
+    const health = new Health(() => NOW);
+    let current: { stats: Stats; budget: { spent: number; perSecond: number }; group: string } | undefined;
+    const registry = createMetricsRegistry({ stats: () => current?.stats, budget: () => current?.budget, group: () => current?.group, health, now: () => NOW, defaultMetrics: false });
+    // A standby: no pipeline, counters at 0, nothing per group.
+    let text = await registry.metrics();
+    expect(sample(text, 'eks_log_forwarder_events_read_total')).toBe(0);
+    expect(sample(text, 'eks_log_forwarder_cloudwatch_requests_total')).toBe(0);
+    expect(text).not.toMatch(/^eks_log_forwarder_lag_seconds\{/m);
+    expect(statusSnapshot({ stats: undefined, health, group: undefined, now: NOW })).toMatchObject({ role: 'single', counters: { eventsRead: 0 } });
+    expect(statusSnapshot({ stats: undefined, health, group: undefined, now: NOW }).group).toBeUndefined();
+
+    current = { stats: filledStats(), budget: { spent: 5, perSecond: 1 }, group: GROUP };
+    text = await registry.metrics();
+    expect(sample(text, 'eks_log_forwarder_events_read_total')).toBe(1001);
+    expect(sample(text, 'eks_log_forwarder_cloudwatch_requests_total')).toBe(5);
+    expect(sample(text, `eks_log_forwarder_lag_seconds{group="${GROUP}"}`)).toBe(90);
+    expect(sample(text, 'eks_log_forwarder_bulk_duration_seconds_count')).toBe(4);
+    expect(text).not.toMatch(/^process_cpu/m);
+  });
+
   it('answers /healthz, /readyz and /status from Health, 404 elsewhere, 405 for other methods', async () => {
     let now = NOW;
     const health = new Health(() => now);

@@ -80,6 +80,22 @@ describe('backfill through LocalStack into Elasticsearch', () => {
     expect([...ids.values()].every((n) => n === 1)).toBe(true);
   });
 
+  it('with the CloudWatch prefilter on, still forwards the exact set and dead-letters truncated events', async () => {
+    // LocalStack ignores filter patterns, so this proves the two-pass mechanics, not the savings.
+    const other = await seedCluster({ prefix: 'prefilter', events: 1_500, seed: 404, auditStreams: 2, truncated: 2 });
+    const result = await runCli(
+      ['backfill', '--from', new Date(other.window.from).toISOString(), '--to', new Date(other.window.to).toISOString(), '--json', '--prefilter', 'true'],
+      { ...other.env, LOG_LEVEL: 'info' },
+    );
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/CloudWatch prefilter on/);
+    expect(JSON.parse(result.stdout)).toMatchObject({ complete: true, created: other.expected.size, deadLettered: 4 });
+    const ids = await idCounts(es, auditIndexPattern(other.cluster));
+    expect([...ids.keys()].sort()).toEqual([...other.expected].sort());
+    expect([...ids.values()].every((n) => n === 1)).toBe(true);
+    expect(await docCount(es, deadLetterIndex(other.cluster))).toBe(2);
+  });
+
   it('reads many small pages without losing or repeating an event', async () => {
     const other = await seedCluster({ prefix: 'pages', events: 2_000, seed: 202, auditStreams: 4 });
     const result = await runCli(
