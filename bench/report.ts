@@ -102,6 +102,12 @@ export function judge(r: BenchResults): Target[] {
   return t;
 }
 
+/** Audit events/s a reader limited to `rps` FilterLogEvents calls/s can reach with full pages. */
+function budgetBound(r: BenchResults, rps: number): number | undefined {
+  if (!r.read) return undefined;
+  return rps * r.read.pageLimit * (r.read.auditEvents / Math.max(1, r.read.events));
+}
+
 function slowerCeiling(r: BenchResults): { name: string; eventsPerSecond: number } | undefined {
   const c = [
     r.read && { name: 'read', eventsPerSecond: r.read.eventsPerSecond },
@@ -161,25 +167,42 @@ function markdown(r: BenchResults): string {
   }
   const ceiling = slowerCeiling(r);
   const vs = (eps: number) => (ceiling ? `${n2(eps / ceiling.eventsPerSecond)} x` : '-');
+  // What a forwarder at `rps` could do at best: the slower ceiling, or the budget's own bound if lower.
+  const allowed = (eps: number, rps: number) => {
+    const bound = Math.min(ceiling?.eventsPerSecond ?? Infinity, budgetBound(r, rps) ?? Infinity);
+    return Number.isFinite(bound) ? `${n2(eps / bound)} x` : '-';
+  };
 
-  out.push('## Throughput', '', '| measurement | seconds | events/s | MB/s | docs/s | CloudWatch calls | vs slower ceiling |', '|---|---:|---:|---:|---:|---:|---:|');
+  out.push(
+    '## Throughput',
+    '',
+    '| measurement | seconds | events/s | MB/s | docs/s | CloudWatch calls | vs slower ceiling | vs what its budget allows |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+  );
   if (r.read) {
-    out.push(`| read ceiling: SDK paginateFilterLogEvents, limit ${r.read.pageLimit}, no budget | ${n1(r.read.seconds)} | ${n0(r.read.eventsPerSecond)} | ${n1(r.read.mbPerSecond)} | - | ${r.read.calls.filterCalls} | ${vs(r.read.eventsPerSecond)} |`);
+    out.push(`| read ceiling: SDK paginateFilterLogEvents, limit ${r.read.pageLimit}, no budget | ${n1(r.read.seconds)} | ${n0(r.read.eventsPerSecond)} | ${n1(r.read.mbPerSecond)} | - | ${r.read.calls.filterCalls} | ${vs(r.read.eventsPerSecond)} | - |`);
   }
   for (const w of [r.write, r.writeAll]) {
-    if (w) out.push(`| write ceiling: bulk helper, ${w.label} (${n0(w.documents)} docs) | ${n1(w.seconds)} | ${n0(w.eventsPerSecond)} | ${n1(w.mbPerSecond)} | ${n0(w.docsPerSecond)} | - | ${vs(w.eventsPerSecond)} |`);
-  }
-  for (const f of [r.backfill, r.backfillDefault, r.backfillCompiled, r.run]) {
-    if (f) out.push(`| eks-log-forwarder ${f.label} | ${n1(f.wallSeconds)}${f.internalSeconds ? ` (${n1(f.internalSeconds)} inside)` : ''} | ${n0(f.eventsPerSecond)} | ${n1(f.mbPerSecond)} | ${n0(f.indexedDocs / f.wallSeconds)} | ${f.calls.calls} | ${vs(f.eventsPerSecond)} |`);
+    if (w) out.push(`| write ceiling: bulk helper, ${w.label} (${n0(w.documents)} docs) | ${n1(w.seconds)} | ${n0(w.eventsPerSecond)} | ${n1(w.mbPerSecond)} | ${n0(w.docsPerSecond)} | - | ${vs(w.eventsPerSecond)} | - |`);
   }
   if (r.read) {
-    const auditShare = r.read.auditEvents / Math.max(1, r.read.events);
     for (const rps of [5, 2]) {
-      const eps = rps * r.read.pageLimit * auditShare;
-      out.push(`| bound set by the request budget alone: ${rps} calls/s x ${r.read.pageLimit} events/page | - | ${n0(eps)} | ${n1((rps * r.read.bytes) / Math.max(1, r.read.calls.filterCalls) / 1e6)} | - | - | ${vs(eps)} |`);
+      const eps = budgetBound(r, rps)!;
+      out.push(`| request budget alone: ${rps} calls/s x ${r.read.pageLimit} events/page | - | ${n0(eps)} | ${n1((rps * r.read.bytes) / Math.max(1, r.read.calls.filterCalls) / 1e6)} | - | - | ${vs(eps)} | - |`);
+    }
+  }
+  for (const f of [r.backfill, r.backfillDefault, r.backfillCompiled, r.run]) {
+    if (f) {
+      out.push(
+        `| eks-log-forwarder ${f.label} | ${n1(f.wallSeconds)}${f.internalSeconds ? ` (${n1(f.internalSeconds)} inside)` : ''} | ${n0(f.eventsPerSecond)} | ${n1(f.mbPerSecond)} | ${n0(f.indexedDocs / f.wallSeconds)} | ${f.calls.calls} | ${vs(f.eventsPerSecond)} | ${allowed(f.eventsPerSecond, f.requestsPerSecond)} |`,
+      );
     }
   }
   out.push('');
+  out.push(
+    'Seconds of a forwarder run: from spawning the process to every expected document acknowledged (backfill: its exit; run: all searchable), so process start-up is included; "inside" is the CLI\'s own duration. ' +
+      '"What its budget allows": the slower ceiling, or requests/s x events per page when that is lower (a forwarder within its budget cannot beat it).',
+  );
   if (r.read) {
     out.push(
       `Emulator: ${n0(r.read.calls.meanFilterMs)} ms per FilterLogEvents call on average over this group (moto filters and sorts the whole group on every call, so this grows with the group's size); ` +

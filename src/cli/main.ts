@@ -1,5 +1,8 @@
 import { Command, Option } from 'commander';
 import type { Logger } from 'pino';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { CheckpointStore } from '../checkpoint/checkpoint.js';
+import { ConfigMapCheckpointStore } from '../checkpoint/configmap-store.js';
 import { checkpointKey, FileCheckpointStore } from '../checkpoint/file-store.js';
 import { ConfigError } from '../config/errors.js';
 import {
@@ -13,7 +16,10 @@ import {
   type Settings,
 } from '../config/settings.js';
 import { parseInstant } from '../config/time.js';
-import { runInCluster } from '../kube/in-cluster.js';
+import { readClusterConfig } from '../kube/cluster-config.js';
+import { defaultChainHasCredentials, runInCluster } from '../kube/in-cluster.js';
+import { doctorPassed, formatDoctor, runDoctor } from '../ops/doctor.js';
+import { collectStatus, formatStatus } from '../ops/status.js';
 import { createLogger } from '../log.js';
 import { backfill } from '../pipeline/backfill.js';
 import { createPipeline, type BuiltPipeline } from '../pipeline/create-pipeline.js';
@@ -23,6 +29,7 @@ import { verifyWindow, type VerifyReport } from '../pipeline/verify.js';
 import { retryTransient } from '../retry.js';
 import { isTransientElasticError } from '../sink/bulk-writer.js';
 import { ensureIndexTemplates } from '../sink/index-template.js';
+import { Health, startOps } from './ops.js';
 import { showProgress } from './progress.js';
 
 const EXIT_FAILED = 1;
@@ -89,9 +96,13 @@ async function prepareSink(p: BuiltPipeline, settings: Settings, control: Contro
     {
       signal: control.stop,
       isTransient: isTransientElasticError,
-      onRetry: (err) => p.log.warn({ err: errorText(err) }, 'Elasticsearch not reachable yet; retrying'),
+      onRetry: (err) => {
+        p.health?.failed('elasticsearch', err);
+        p.log.warn({ err: errorText(err) }, 'Elasticsearch not reachable yet; retrying');
+      },
     },
   );
+  p.health?.ok('elasticsearch');
   if (installed.length > 0) p.log.info({ templates: installed }, 'installed index templates');
 }
 
@@ -101,18 +112,34 @@ async function runCommand(options: Record<string, unknown>, log: Logger): Promis
   const proc = resolveProcessSettings(env, flags);
   if (proc.configSource === 'kubernetes') return runInClusterCommand(env, flags, proc, log);
   const settings = resolveSettings(env, flags);
+  const store = runStore(settings);
+  const health = new Health();
+  health.setConfigured(true);
+  health.setRole('single');
   return withPipeline(settings, log, async (p, control) => {
-    await prepareSink(p, settings, control);
-    const store = new FileCheckpointStore(settings.stateDir, checkpointKey('run', settings.groupName, settings.streamPrefix, settings.elastic.indexSuffix));
-    await runLoop(p, settings, store, control);
-    return 0;
+    p.health = health;
+    const ops = await startOps(proc.httpPort, health, { pipeline: () => p, checkpointLocation: () => store.location }, log, settings.fetchIntervalMs);
+    try {
+      await prepareSink(p, settings, control);
+      await runLoop(p, settings, store, control);
+      return 0;
+    } finally {
+      await ops?.close();
+    }
   });
+}
+
+function runStore(settings: Settings): FileCheckpointStore {
+  return new FileCheckpointStore(settings.stateDir, checkpointKey('run', settings.groupName, settings.streamPrefix, settings.elastic.indexSuffix));
 }
 
 async function runInClusterCommand(env: RawSettings, flags: RawSettings, proc: ProcessSettings, log: Logger): Promise<number> {
   // The cluster supplies the CloudWatch settings; everything else must be valid now (exit 2).
   resolveSettings(env, { region: 'from-cluster', groupName: 'from-cluster' }, flags);
   const control = shutdownControl(log);
+  const health = new Health();
+  let current: BuiltPipeline | undefined;
+  const ops = await startOps(proc.httpPort, health, { pipeline: () => current, checkpointLocation: () => undefined }, log);
   try {
     await runInCluster({
       env,
@@ -121,13 +148,22 @@ async function runInClusterCommand(env: RawSettings, flags: RawSettings, proc: P
       log,
       stop: control.stop,
       abort: control.signal,
-      prepare: (p, settings, stop) => prepareSink(p as BuiltPipeline, settings, { stop, signal: control.signal }),
+      prepare: (p, settings, stop) => prepareSink(p, settings, { stop, signal: control.signal }),
+      onPipeline: (p) => {
+        current = p;
+        if (p) p.health = health;
+      },
+      onTick: () => health.tick(),
       report: (event) => {
-        if (event.kind === 'config' && event.error) log.error({ reason: event.error }, 'invalid configuration');
+        if (event.kind === 'role') return health.setRole(event.role);
+        const reason = event.error ?? (event.config.state === 'ready' ? undefined : event.config.reason);
+        health.setConfigured(event.config.state === 'ready' && !event.error, reason);
+        if (event.error) log.error({ reason: event.error }, 'invalid configuration');
       },
     });
     return 0;
   } finally {
+    await ops?.close();
     control.dispose();
   }
 }
@@ -204,6 +240,54 @@ async function verifyCommand(options: Record<string, unknown>, log: Logger): Pro
   });
 }
 
+/**
+ * The settings `doctor` and `status` look at: from the environment and flags, or in the cluster
+ * from the LogCollector and Secret read once. A ConfigError is returned, not thrown, so that
+ * `doctor` can report it as its first verdict.
+ */
+async function inspectedSettings(options: Record<string, unknown>): Promise<{ settings: Settings | ConfigError; kube?: { kc: KubeConfig; namespace: string } }> {
+  const env = settingsFromEnv(process.env);
+  const flags = flagsFrom(options);
+  const proc = resolveProcessSettings(env, flags);
+  const attempt = (cluster: RawSettings = {}) => {
+    try {
+      return resolveSettings(env, cluster, flags);
+    } catch (err) {
+      if (err instanceof ConfigError) return err;
+      throw err;
+    }
+  };
+  if (proc.configSource !== 'kubernetes') return { settings: attempt() };
+  const kc = new KubeConfig();
+  kc.loadFromDefault();
+  const cluster = await readClusterConfig(kc, proc.namespace, defaultChainHasCredentials);
+  const kube = { kc, namespace: proc.namespace };
+  if (cluster.state !== 'ready') return { settings: new ConfigError('LogCollector / Secret', cluster.reason), kube };
+  return { settings: attempt(cluster.settings), kube };
+}
+
+function checkpointStoreFor(settings: Settings, kube?: { kc: KubeConfig; namespace: string }): CheckpointStore {
+  const key = checkpointKey('run', settings.groupName, settings.streamPrefix, settings.elastic.indexSuffix);
+  return kube ? new ConfigMapCheckpointStore(kube.kc, kube.namespace, key) : new FileCheckpointStore(settings.stateDir, key);
+}
+
+async function doctorCommand(options: Record<string, unknown>): Promise<number> {
+  const { settings, kube } = await inspectedSettings(options);
+  const results = await runDoctor(settings, settings instanceof ConfigError ? {} : { checkpoint: checkpointStoreFor(settings, kube) });
+  process.stdout.write(options.json ? `${JSON.stringify(results)}\n` : formatDoctor(results));
+  return doctorPassed(results) ? 0 : EXIT_FAILED;
+}
+
+async function statusCommand(options: Record<string, unknown>): Promise<number> {
+  const { settings, kube } = await inspectedSettings(options);
+  if (settings instanceof ConfigError) throw settings;
+  const proc = resolveProcessSettings(settingsFromEnv(process.env), flagsFrom(options));
+  const url = typeof options.url === 'string' ? options.url : `http://127.0.0.1:${proc.httpPort}`;
+  const report = await collectStatus({ store: checkpointStoreFor(settings, kube), url });
+  process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : formatStatus(report));
+  return 0;
+}
+
 function formatVerify(r: VerifyReport): string {
   const lines = [
     `verify ${r.window.from} .. ${r.window.to}: ${r.complete ? 'COMPLETE' : 'INCOMPLETE'}`,
@@ -255,6 +339,20 @@ export async function main(argv: string[]): Promise<number> {
       .option('--to <time>', 'window end: ISO 8601, a duration ago, or now', 'now')
       .option('--json', 'print the report as JSON'),
   ).action(guard(verifyCommand));
+
+  addSettingOptions(
+    program
+      .command('doctor')
+      .description('check configuration, credentials, the log group and its audit streams, Elasticsearch and the checkpoint')
+      .option('--json', 'print the verdicts as JSON'),
+  ).action(guard((o) => doctorCommand(o)));
+  addSettingOptions(
+    program
+      .command('status')
+      .description('show the checkpoint, lag and last errors (of the running forwarder when reachable)')
+      .option('--url <url>', 'ops endpoint of the running forwarder (default http://127.0.0.1:<http port>)')
+      .option('--json', 'print the report as JSON'),
+  ).action(guard((o) => statusCommand(o)));
 
   try {
     await program.parseAsync(argv);

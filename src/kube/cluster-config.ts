@@ -161,3 +161,20 @@ export class ClusterConfigWatcher {
     await Promise.all(this.informers.map((i) => i.stop()));
   }
 }
+
+/** Reads the LogCollector and Secret once (for `doctor` and `status`). */
+export async function readClusterConfig(kc: KubeConfig, namespace: string, defaultChainHasCredentials: () => Promise<boolean>): Promise<ClusterConfig> {
+  const notFound = (err: unknown) => {
+    if ((err as { code?: number }).code === 404) return undefined;
+    throw err;
+  };
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const core = kc.makeApiClient(CoreV1Api);
+  const [logCollector, secret] = await Promise.all([
+    custom
+      .getClusterCustomObject({ group: 'operator.tigera.io', version: 'v1', plural: 'logcollectors', name: LOG_COLLECTOR })
+      .then((o) => o as LogCollector, notFound),
+    core.readNamespacedSecret({ name: AWS_SECRET, namespace }).catch(notFound),
+  ]);
+  return clusterConfig(logCollector, secret, secret ? false : await defaultChainHasCredentials());
+}

@@ -28,6 +28,8 @@ export interface InClusterOptions {
   report: (event: InClusterEvent) => void;
   /** The pipeline being run, for metrics and status. */
   onPipeline?: (p: BuiltPipeline | undefined) => void;
+  /** Called on every turn of the leader election loop: a sign of life while standing by. */
+  onTick?: () => void;
 }
 
 export type InClusterEvent =
@@ -130,6 +132,7 @@ export async function runInCluster(opts: InClusterOptions): Promise<void> {
       reconcile();
     },
     onError: (err) => log.warn({ err: errorText(err) }, 'leader election request failed'),
+    onTick: opts.onTick,
   });
   opts.report({ kind: 'role', role: 'standby' });
   log.info({ identity: elector.identity, namespace: opts.namespace }, 'standing by: campaigning for the leader Lease');
@@ -157,7 +160,7 @@ async function startWatching(watcher: ClusterConfigWatcher, stop: AbortSignal, l
   }
 }
 
-async function defaultChainHasCredentials(): Promise<boolean> {
+export async function defaultChainHasCredentials(): Promise<boolean> {
   // The SDK's chain: environment, IRSA web identity, EKS Pod Identity, profiles, instance role.
   try {
     await fromNodeProviderChain({ timeout: 2_000, maxRetries: 0 } as never)();

@@ -13,6 +13,8 @@ export interface LeaderElectionOptions {
   onStartedLeading: (lost: AbortSignal) => void;
   onStoppedLeading: () => void;
   onError?: (err: unknown) => void;
+  /** Called on every turn of the loop. */
+  onTick?: () => void;
 }
 
 /**
@@ -56,6 +58,7 @@ export class LeaderElector {
   /** Runs until stop(): campaigns, leads, renews, steps down. */
   async run(): Promise<void> {
     while (!this.stopped.signal.aborted) {
+      this.opts.onTick?.();
       try {
         const acquired = await this.tryAcquireOrRenew();
         if (acquired) {

@@ -116,8 +116,12 @@ describe('in the cluster', () => {
     await expectExactly(a.expected);
 
     // A second replica stands by.
-    const second = forwarder('fwd-2', { EKS_FORWARDER_START_FROM: startFrom });
+    const opsPort = String(40_000 + Math.floor(Math.random() * 20_000));
+    const second = forwarder('fwd-2', { EKS_FORWARDER_START_FROM: startFrom, EKS_FORWARDER_HTTP_PORT: opsPort });
     await logged(second, /standing by/);
+    // A healthy standby is ready (rolling updates wait for it) and says what it is.
+    await eventually(async () => (await fetch(`http://127.0.0.1:${opsPort}/readyz`)).status === 200, 'the standby to be ready', 60_000);
+    expect(await (await fetch(`http://127.0.0.1:${opsPort}/readyz`)).json()).toMatchObject({ ready: true, role: 'standby' });
 
     // A change of group applies without a restart.
     applyLogCollector({ region: 'us-west-2', groupName: b.scenario.logGroupName, fetchInterval: 1 });
