@@ -29,7 +29,8 @@ import { verifyWindow, type VerifyReport } from '../pipeline/verify.js';
 import { retryTransient } from '../retry.js';
 import { isTransientElasticError } from '../sink/bulk-writer.js';
 import { ensureIndexTemplates } from '../sink/index-template.js';
-import { Health, startOps } from './ops.js';
+import { Health } from '../ops/health.js';
+import { startOps } from './ops.js';
 import { showProgress } from './progress.js';
 
 const EXIT_FAILED = 1;

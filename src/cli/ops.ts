@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { Health, maxStallFor } from '../ops/health.js';
+import { maxStallFor, type Health } from '../ops/health.js';
 import { startOpsServer, type OpsServer } from '../ops/http-server.js';
 import { createMetricsRegistry } from '../ops/metrics.js';
 import { statusSnapshot } from '../ops/status.js';
@@ -34,4 +34,3 @@ export async function startOps(port: number, health: Health, sources: OpsSources
   return server;
 }
 
-export { Health };
