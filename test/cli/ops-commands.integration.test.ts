@@ -1,17 +1,7 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startCli, type RunningCli } from '../support/cli.js';
+import { freePort, runCli, startCli, type RunningCli } from '../support/cli.js';
 import { eventually } from '../support/elastic.js';
 import { seedCluster, type SeededCluster } from '../support/scenario.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe('doctor, status and the ops endpoints of a running forwarder', () => {
   let seeded: SeededCluster;

@@ -8,7 +8,7 @@ import * as kubeApiserver from '../../scripts/services/kube-apiserver.js';
 import { expectedDocuments } from '../../localstack/expected.js';
 import { generateScenario } from '../../localstack/scenario.js';
 import { seedScenario } from '../../localstack/seed.js';
-import { REPO_ROOT, startCli, type RunningCli } from '../support/cli.js';
+import { freePort, REPO_ROOT, startCli, type RunningCli } from '../support/cli.js';
 import { elasticClient, eventually, idCounts, idDiff } from '../support/elastic.js';
 import { auditIndexPattern, cloudwatchClient, seedCluster, uniqueCluster, type SeededCluster } from '../support/scenario.js';
 
@@ -116,7 +116,7 @@ describe('in the cluster', () => {
     await expectExactly(a.expected);
 
     // A second replica stands by.
-    const opsPort = String(40_000 + Math.floor(Math.random() * 20_000));
+    const opsPort = String(await freePort());
     const second = forwarder('fwd-2', { EKS_FORWARDER_START_FROM: startFrom, EKS_FORWARDER_HTTP_PORT: opsPort });
     await logged(second, /standing by/);
     // A healthy standby is ready (rolling updates wait for it) and says what it is.

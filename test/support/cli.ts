@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -65,4 +66,15 @@ export function startCli(args: string[], env: Record<string, string | undefined>
 export function readRunCheckpoint(stateDir: string): { nextToken?: string; windowEnd?: number; windowStart: number; readUpTo?: number } | undefined {
   const file = readdirSync(stateDir).find((f) => f.startsWith('run-') && f.endsWith('.json'));
   return file ? JSON.parse(readFileSync(path.join(stateDir, file), 'utf8')) : undefined;
+}
+
+/** A loopback port nobody listens on right now (for a forwarder's ops endpoints). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
 }
