@@ -75,6 +75,24 @@ export interface ForwarderRun {
   callsPerFullPage: number;
   docSeries: Point[];
   rssSeries: Point[];
+  /** process.memoryUsage() every second from inside the process (MB): heap against off-heap. */
+  memory: MemorySample[];
+}
+
+export interface MemorySample {
+  t: number;
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+interface ProbeUsage {
+  maxRssKb: number;
+  userUs: number;
+  systemUs: number;
+  memory?: MemorySample[];
 }
 
 export interface ForwarderRunOptions {
@@ -88,11 +106,13 @@ export interface ForwarderRunOptions {
   timeoutMs: number;
   extraEnv?: Record<string, string>;
   launcher?: Launcher;
+  /** node's own flags for the forwarder process (V8 settings, --cpu-prof ...). */
+  nodeArgs?: string[];
 }
 
 /** Starts the real CLI with the probe preloaded. */
-export function spawnForwarder(args: string[], env: Record<string, string>, logLevel: string, launcher: Launcher = 'tsx'): ChildProcess {
-  const argv = launcher === 'tsx' ? ['--import', 'tsx', '--import', PROBE, BIN] : ['--import', PROBE, COMPILED_BIN];
+export function spawnForwarder(args: string[], env: Record<string, string>, logLevel: string, launcher: Launcher = 'tsx', nodeArgs: string[] = []): ChildProcess {
+  const argv = [...nodeArgs, ...(launcher === 'tsx' ? ['--import', 'tsx', '--import', PROBE, BIN] : ['--import', PROBE, COMPILED_BIN])];
   const child = spawn(process.execPath, [...argv, ...args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: logLevel, ...env },
@@ -135,7 +155,7 @@ export async function measureForwarder(target: ForwarderTarget, o: ForwarderRunO
 
   const docs = sampleDocCount(target.elastic, `${auditIndexPrefix(o.indexSuffix)}*`);
   const t0 = performance.now();
-  const child = spawnForwarder(args, env, o.command === 'run' ? 'info' : 'warn', o.launcher);
+  const child = spawnForwarder(args, env, o.command === 'run' ? 'info' : 'warn', o.launcher, o.nodeArgs);
   const proc = sampleProcess(child.pid!);
   let stdout = '';
   let stderr = '';
@@ -155,7 +175,8 @@ export async function measureForwarder(target: ForwarderTarget, o: ForwarderRunO
     child.kill('SIGTERM');
   }
   const exitCode = await exited;
-  if (o.command === 'backfill') doneAt = performance.now();
+  // A backfill is done when it exits 0; one that failed or was killed has no throughput.
+  if (o.command === 'backfill' && exitCode === 0) doneAt = performance.now();
   clearTimeout(killer);
   const sample = proc.stop();
   // One more second of counting, so the series shows the last refresh.
@@ -163,7 +184,7 @@ export async function measureForwarder(target: ForwarderTarget, o: ForwarderRunO
   const docSeries = await docs.stop();
   await proxy.close();
 
-  const usage = readJson<{ maxRssKb: number; userUs: number; systemUs: number }>(probeFile);
+  const usage = readJson<ProbeUsage>(probeFile);
   rmSync(probeDir, { recursive: true, force: true });
   const summary = o.command === 'backfill' ? (lastJsonLine(stdout) ?? {}) : (lastLogSummary(stderr) ?? {});
   if (exitCode !== 0) process.stderr.write(`[bench] ${o.label}: exit ${exitCode}\n${stderr.split('\n').slice(-15).join('\n')}\n`);
@@ -197,6 +218,7 @@ export async function measureForwarder(target: ForwarderTarget, o: ForwarderRunO
     callsPerFullPage: calls.fullPages ? calls.filterCalls / calls.fullPages : Number.NaN,
     docSeries,
     rssSeries: sample.rss,
+    memory: usage?.memory ?? [],
   };
 }
 

@@ -28,6 +28,12 @@ export interface LatencyResult {
   meanMs: number;
   calls: CallStats;
   callsPerSecond: number;
+  /** CloudWatch calls/s over the first and the last 10 s of feeding: the re-read overlap's cost grows as it fills. */
+  callsPerSecondFirst10s: number;
+  callsPerSecondLast10s: number;
+  /** Latency p50 of the events put in the first and in the last 10 s. */
+  p50FirstMs: number;
+  p50LastMs: number;
   peakRssMb: number;
   cpuSeconds: number;
 }
@@ -97,6 +103,7 @@ export async function measureLatency(o: LatencyOptions): Promise<LatencyResult> 
 
   const putAt = new Map<string, number>(); // id -> when CloudWatch acknowledged it, still unseen
   const latencies: number[] = [];
+  const timed: { at: number; ms: number }[] = [];
   let put = 0;
   let tracked = 0;
   let feeding = true;
@@ -148,6 +155,7 @@ export async function measureLatency(o: LatencyOptions): Promise<LatencyResult> 
           const at = putAt.get(h._id!);
           if (at === undefined) continue;
           latencies.push(now - at);
+          timed.push({ at, ms: now - at });
           putAt.delete(h._id!);
         }
       } catch {
@@ -175,7 +183,17 @@ export async function measureLatency(o: LatencyOptions): Promise<LatencyResult> 
   rmSync(probeDir, { recursive: true, force: true });
 
   const sorted = [...latencies].sort((a, b) => a - b);
+  const rateIn = (from: number, to: number) => proxy.records.filter((r) => r.at >= from && r.at < to).length / ((to - from) / 1000);
+  const p50In = (from: number, to: number) =>
+    percentile(
+      timed.filter((x) => x.at >= from && x.at < to).map((x) => x.ms).sort((a, b) => a - b),
+      0.5,
+    );
   return {
+    callsPerSecondFirst10s: rateIn(startMs, startMs + 10_000),
+    callsPerSecondLast10s: rateIn(feedEnd - 10_000, feedEnd),
+    p50FirstMs: p50In(startMs, startMs + 10_000),
+    p50LastMs: p50In(feedEnd - 10_000, feedEnd),
     ratePerSecond: o.rate,
     seconds: o.seconds,
     requestsPerSecond: o.requestsPerSecond,

@@ -20,13 +20,15 @@ export interface BenchOptions {
   latencySeconds: number;
   /** Phases to leave out (comma separated: read,warmup,write,heavy,backfill,backfill2,compiled,run,memory,idle,latency). */
   skip: Set<string>;
+  /** node's flags for the forwarder processes (e.g. --max-old-space-size=96, --cpu-prof), to try V8 settings or profile. */
+  nodeArgs: string[];
   /** Only re-render latest.md/svg from this results JSON. */
   rerender?: string;
 }
 
 const USAGE = `npm run bench -- [--quick] [--events N] [--streams N] [--mutation-share X] [--payload-bytes N]
                  [--seed N] [--skip-seed] [--scale] [--slices N] [--latency-rate N] [--latency-seconds N]
-                 [--rerender results/<file>.json]
+                 [--node-args='--max-old-space-size=96 --cpu-prof'] [--rerender results/<file>.json]
                  [--skip read,warmup,write,heavy,backfill,backfill2,compiled,run,memory,idle,latency]`;
 
 export function parseOptions(argv: string[]): BenchOptions {
@@ -46,6 +48,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'latency-seconds': { type: 'string' },
       skip: { type: 'string', default: '' },
       rerender: { type: 'string' },
+      'node-args': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -75,6 +78,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     latencyRate: int('latency-rate', values['latency-rate'], 1),
     latencySeconds: int('latency-seconds', values['latency-seconds'] ?? (quick ? '15' : '30'), 5),
     rerender: values.rerender,
+    nodeArgs: (values['node-args'] ?? '').split(/\s+/).filter(Boolean),
     skip: new Set(values.skip!.split(',').map((s) => s.trim()).filter(Boolean)),
   };
 }

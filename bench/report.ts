@@ -5,6 +5,7 @@ import type { LatencyResult } from './measure-latency.js';
 import type { ForwarderRun } from './measure-forwarder.js';
 import type { ReadCeiling } from './measure-read.js';
 import type { TransformCost, WriteCeiling } from './measure-write.js';
+import type { Point } from './samplers.js';
 
 export interface BenchResults {
   runId: string;
@@ -102,6 +103,12 @@ export function judge(r: BenchResults): Target[] {
   return t;
 }
 
+/** The process's own memory breakdown when its RSS was highest (from the probe's samples). */
+function atPeak(f: ForwarderRun): string {
+  const m = (f.memory ?? []).reduce<ForwarderRun['memory'][number] | undefined>((a, b) => (!a || b.rss > a.rss ? b : a), undefined);
+  return m ? `${m.heapUsed} / ${m.heapTotal} / ${m.external}` : '-';
+}
+
 /** Audit events/s a reader limited to `rps` FilterLogEvents calls/s can reach with full pages. */
 function budgetBound(r: BenchResults, rps: number): number | undefined {
   if (!r.read) return undefined;
@@ -161,7 +168,8 @@ function markdown(r: BenchResults): string {
         `(${n0(g.allMb)} MB), mutation share ${g.mutationShare}, payload ~${g.payloadBytes} B; the default policy keeps ${n0(g.expectedDocs)} documents. ` +
         `LocalStack 4.13.1 + Elasticsearch 8 on loopback${r.services?.reused ? ' (reused)' : ''}, ${r.machine.cpus} cores, Node ${r.machine.node}, ` +
         `load average ${r.machine.loadAverageAtStart.map((x) => x.toFixed(1)).join('/')} at start, ${r.machine.loadAverageAtEnd?.map((x) => x.toFixed(1)).join('/') ?? '?'} at end. ` +
-        'Throughput is counted in audit events of the backlog per second, so every row compares; other jobs share the machine, so compare ratios within this run.',
+        'Throughput is counted in audit events of the backlog per second, so every row compares; other jobs share the machine, so compare ratios within this run.' +
+        (Array.isArray(r.options.nodeArgs) && r.options.nodeArgs.length ? ` Forwarder processes ran with node ${r.options.nodeArgs.join(' ')}.` : ''),
       '',
     );
   }
@@ -215,19 +223,32 @@ function markdown(r: BenchResults): string {
   out.push('');
 
   const forwarders = [r.backfill, r.backfillDefault, r.backfillCompiled, r.run, r.memory?.small, r.memoryCompiled?.small]
-    .concat(r.memory?.big !== r.backfill ? [r.memory?.big] : [])
+    .concat(r.memory?.big && r.memory.big.indexSuffix !== r.backfill?.indexSuffix ? [r.memory.big] : [])
     .filter((x): x is ForwarderRun => x !== undefined);
   const helper = Math.max(0, ...forwarders.map((f) => f.helperRssMb));
   if (forwarders.length) {
     out.push(
-      '## Forwarder process',
+      '## Forwarder process: memory and CPU',
       '',
-      '| run | exit | docs indexed / expected | peak RSS MB | CPU s | CPU s / 10k events | calls | calls / 10k forwarded | FilterLogEvents / full page | mean limit | max calls in 1 s / budget | min gap ms | pages |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| run | exit | docs indexed / expected | peak RSS MB | at that peak: heap used / heap total / external MB | CPU s | CPU s / 10k events |',
+      '|---|---:|---:|---:|---:|---:|---:|',
     );
     for (const f of forwarders) {
       out.push(
-        `| ${f.label} | ${f.exitCode ?? 'killed'} | ${n0(f.indexedDocs)} / ${n0(f.expectedDocs)} | ${n0(f.peakRssMb)} | ${n1(f.cpuSeconds)} | ${n2(f.cpuPerTenThousand)} | ${f.calls.calls} | ${n1(f.callsPerTenThousandForwarded)} | ${n2(f.callsPerFullPage)} | ${n0(f.calls.meanLimit)} | ${f.calls.maxPerSecond} / ${f.requestsPerSecond} | ${n0(f.calls.minGapMs)} | ${String(f.summary.pages ?? '-')} |`,
+        `| ${f.label} | ${f.exitCode ?? 'killed'} | ${n0(f.indexedDocs)} / ${n0(f.expectedDocs)} | ${n0(f.peakRssMb)} | ${atPeak(f)} | ${n1(f.cpuSeconds)} | ${n2(f.cpuPerTenThousand)} |`,
+      );
+    }
+    out.push(
+      '',
+      '## Forwarder process: CloudWatch calls',
+      '',
+      '| run | calls | calls / 10k forwarded | FilterLogEvents / full page | pages | mean limit | ms per FilterLogEvents | emulator busy | max calls in 1 s / budget | min gap ms |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const f of forwarders) {
+      const busy = (100 * f.calls.filterCalls * f.calls.meanFilterMs) / (1000 * f.wallSeconds);
+      out.push(
+        `| ${f.label} | ${f.calls.calls} | ${n1(f.callsPerTenThousandForwarded)} | ${n2(f.callsPerFullPage)} | ${String(f.summary.pages ?? '-')} | ${n0(f.calls.meanLimit)} | ${n0(f.calls.meanFilterMs)} | ${n0(busy)}% | ${f.calls.maxPerSecond} / ${f.requestsPerSecond} | ${n0(f.calls.minGapMs)} |`,
       );
     }
     out.push('');
@@ -247,6 +268,15 @@ function markdown(r: BenchResults): string {
   }
 
   if (r.memory || r.memoryCompiled) out.push('## Memory against backlog size', '');
+  // A GC sawtooth rather than growth shows as a second-half peak no higher than the first's.
+  for (const f of [r.backfill, r.backfillCompiled]) {
+    if (!f || f.rssSeries.length < 20) continue;
+    const mid = f.rssSeries[f.rssSeries.length - 1]!.t / 2;
+    const peak = (pts: Point[]) => Math.max(...pts.map((p) => p.v));
+    const first = peak(f.rssSeries.filter((p) => p.t <= mid));
+    const second = peak(f.rssSeries.filter((p) => p.t > mid));
+    out.push(`${f.label}: peak RSS ${n0(first)} MB in the first half of the run, ${n0(second)} MB in the second (${second > first * 1.1 ? 'still growing' : 'not growing: bounded by garbage collection, see the chart'}).`, '');
+  }
   for (const m of [r.memory, r.memoryCompiled]) {
     if (!m) continue;
     out.push(`${m.small?.launcher}: RSS of a ${n0(m.big?.auditEvents)}-event backlog / RSS of a ${n0(m.small?.auditEvents)}-event backlog: **${n2(m.ratio)}** (${n0(m.big?.peakRssMb)} MB / ${n0(m.small?.peakRssMb)} MB).`, '');
@@ -263,6 +293,13 @@ function markdown(r: BenchResults): string {
       '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       `| ${n0(l.p50Ms)} | ${n0(l.p99Ms)} | ${n0(l.maxMs)} | ${n0(l.meanMs)} | ${l.found} | ${l.missing} | ${n2(l.callsPerSecond)} | ${n0(l.peakRssMb)} | ${n1(l.cpuSeconds)} |`,
       '',
+      ...(l.callsPerSecondFirst10s !== undefined
+        ? [
+            `First 10 s of feeding: ${n2(l.callsPerSecondFirst10s)} calls/s, p50 ${n0(l.p50FirstMs)} ms; last 10 s: ${n2(l.callsPerSecondLast10s)} calls/s, p50 ${n0(l.p50LastMs)} ms. ` +
+              'Each 1 s cycle re-reads the lateness overlap behind the head (2 min at least), so calls per cycle grow until the overlap is full of data.',
+            '',
+          ]
+        : []),
     );
   }
 

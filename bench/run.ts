@@ -120,9 +120,10 @@ async function main(): Promise<void> {
     // 3. The forwarder end to end over the same backlog.
     const target: ForwarderTarget = { cloudwatch, elastic, group, auditEvents: spec.events, expectedDocs: main.expectedDocs, bytes: results.read?.bytes ?? main.allBytes };
     const timeoutMs = Math.max(300_000, spec.events * 10);
+    const nodeArgs = opts.nodeArgs;
     const forward = (label: string, command: 'backfill' | 'run', rps: number, name: string, launcher: Launcher = 'tsx') =>
       phase(name, async () => {
-        const r = await measureForwarder(target, { label, command, requestsPerSecond: rps, indexSuffix: suffix(name), window, slices: opts.slices, timeoutMs, launcher });
+        const r = await measureForwarder(target, { label, command, requestsPerSecond: rps, indexSuffix: suffix(name), window, slices: opts.slices, timeoutMs, launcher, nodeArgs });
         say(`   ${describe(r)}`);
         return r;
       });
@@ -194,6 +195,7 @@ async function main(): Promise<void> {
       window: groupWindow(s),
       slices: opts.slices,
       timeoutMs: Math.max(300_000, n * 10),
+      nodeArgs: opts.nodeArgs,
     });
     say(`   ${describe(run)}`);
     return run;

@@ -75,7 +75,7 @@ export function loadState(dir: string, cloudwatch: string): GroupSpec {
   try {
     state = JSON.parse(readFileSync(file, 'utf8')) as StateFile;
   } catch {
-    throw new Error(`--skip-seed: no state file ${file}; run once without --skip-seed (with services kept up by 'eval "$(npm run -s services:up)"')`);
+    throw new Error(`--skip-seed: no state file ${file}; run once without --skip-seed, with services kept up by 'set -a; eval "$(npm run -s services:up)"; set +a'`);
   }
   if (state.cloudwatch !== cloudwatch) {
     throw new Error(`--skip-seed: ${file} names a group seeded into ${state.cloudwatch}, not ${cloudwatch} (LocalStack keeps logs in memory only)`);

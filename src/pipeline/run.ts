@@ -22,7 +22,7 @@ export async function runLoop(p: Pipeline, settings: Settings, store: Checkpoint
     await store.save(checkpoint);
     p.stats.checkpointSaved(checkpoint);
   }
-  const lateness = new LatenessBudget(settings.latenessFloorMs, settings.latenessCeilingMs);
+  const lateness = new LatenessBudget(settings.latenessFloorMs, settings.latenessCeilingMs, settings.fetchIntervalMs);
   p.log.info({ checkpoint: store.location, windowStart: iso(checkpoint.windowStart), resumingPage: Boolean(checkpoint.nextToken) }, 'starting');
 
   while (!control.stop.aborted) {
@@ -31,7 +31,7 @@ export async function runLoop(p: Pipeline, settings: Settings, store: Checkpoint
     if (checkpoint.windowEnd === undefined) checkpoint = { ...checkpoint, windowEnd: cycleStart, nextToken: undefined };
     try {
       const outcome = await forwardWindow(p, checkpoint, store, control, (cp, windowLateness) =>
-        nextWindow(cp, lateness.overlapAfter(windowLateness)),
+        nextWindow(cp, lateness.reReadAfter(windowLateness, Date.now())),
       );
       p.stats.overlapMs = lateness.overlapMs;
       checkpoint = outcome.checkpoint;
@@ -90,28 +90,43 @@ function nextWindow(cp: Checkpoint, overlap: number): Checkpoint {
 }
 
 /**
- * How far behind the head to re-read: twice the worst lateness (ingestionTime - timestamp)
- * of the recent windows, between the configured floor and ceiling. A range counts as closed
- * only once this budget has passed over it.
+ * How far behind the head to re-read. The overlap is twice the worst lateness
+ * (ingestionTime - timestamp) of recent windows, between the configured floor and ceiling; a
+ * range counts as closed only once the overlap has passed over it. Re-reading the whole overlap
+ * on every poll would cost a busy cluster many pages a second at a short interval, so most
+ * windows re-read only the head slack (twice the lateness, at least 5 s) and a full sweep runs
+ * every half overlap, reaching back far enough that an event up to `overlap` late is still seen.
  */
 export class LatenessBudget {
   private readonly recent: number[] = [];
+  private lastSweepAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly floorMs: number,
     private readonly ceilingMs: number,
+    private readonly intervalMs: number,
     private readonly windows = 10,
   ) {}
 
-  get overlapMs(): number {
-    const worst = this.recent.length ? Math.max(...this.recent) : 0;
-    return Math.min(this.ceilingMs, Math.max(this.floorMs, 2 * worst));
+  private get worst(): number {
+    return this.recent.length ? Math.max(...this.recent) : 0;
   }
 
-  overlapAfter(windowLatenessMs: number): number {
+  get overlapMs(): number {
+    return Math.min(this.ceilingMs, Math.max(this.floorMs, 2 * this.worst));
+  }
+
+  /** Records the window's lateness and says how far behind its end the next window starts. */
+  reReadAfter(windowLatenessMs: number, now: number): number {
     this.recent.push(windowLatenessMs);
     if (this.recent.length > this.windows) this.recent.shift();
-    return this.overlapMs;
+    const overlap = this.overlapMs;
+    const sweepEvery = Math.max(this.intervalMs, overlap / 2);
+    if (now - this.lastSweepAt >= sweepEvery) {
+      this.lastSweepAt = now;
+      return overlap + sweepEvery - this.intervalMs;
+    }
+    return Math.min(overlap, Math.max(5_000, 2 * this.worst));
   }
 }
 
