@@ -1346,7 +1346,6 @@ class Gen {
     verb: string,
     m: { ns?: string; app: string; name: string; actor: Actor; dryRun: boolean; failure?: number; n?: number; lat?: number },
   ): Req {
-    const rng = this.rng;
     const { ns, app, name, actor } = m;
     const key = `${r.group}/${r.resource}/${ns ?? ''}/${name}`;
     const uid = this.stableUid(key);

@@ -308,6 +308,9 @@ function formatReport(report: Record<string, unknown>): string {
   return `backfill summary\n${rows.join('\n')}\n`;
 }
 
+const FROM_OPTION = ['--from <time>', 'window start: ISO 8601 or a duration ago (24h)'] as const;
+const TO_OPTION = ['--to <time>', 'window end: ISO 8601, a duration ago, or now', 'now'] as const;
+
 export async function main(argv: string[]): Promise<number> {
   const log = createLogger();
   const program = new Command('eks-log-forwarder')
@@ -325,8 +328,8 @@ export async function main(argv: string[]): Promise<number> {
     program
       .command('backfill')
       .description('forward one closed time window once, then exit (0 only when all of it is indexed)')
-      .requiredOption('--from <time>', 'window start: ISO 8601 or a duration ago (24h)')
-      .option('--to <time>', 'window end: ISO 8601, a duration ago, or now', 'now')
+      .requiredOption(...FROM_OPTION)
+      .option(...TO_OPTION)
       .option('--json', 'print the summary as JSON')
       .option('--slices <n>', 'time slices read concurrently under the one request budget', '1')
       .option('--no-progress', 'no progress bar or progress lines'),
@@ -336,8 +339,8 @@ export async function main(argv: string[]): Promise<number> {
     program
       .command('verify')
       .description('prove a window complete: every expected document is indexed, nothing unexpected is (exit 0), else exit 1')
-      .requiredOption('--from <time>', 'window start: ISO 8601 or a duration ago (24h)')
-      .option('--to <time>', 'window end: ISO 8601, a duration ago, or now', 'now')
+      .requiredOption(...FROM_OPTION)
+      .option(...TO_OPTION)
       .option('--json', 'print the report as JSON'),
   ).action(guard(verifyCommand));
 

@@ -10,8 +10,9 @@ import { Health } from '../../src/ops/health.js';
 import { startOpsServer, type OpsServer } from '../../src/ops/http-server.js';
 import { createMetricsRegistry } from '../../src/ops/metrics.js';
 import { statusSnapshot } from '../../src/ops/status.js';
-import type { Checkpoint, CheckpointStore } from '../../src/checkpoint/checkpoint.js';
-import { forwardWindow, type Control, type Pipeline } from '../../src/pipeline/forward-window.js';
+import type { CheckpointStore } from '../../src/checkpoint/checkpoint.js';
+import { backfill } from '../../src/pipeline/backfill.js';
+import type { Control, Pipeline } from '../../src/pipeline/forward-window.js';
 import { Stats } from '../../src/pipeline/stats.js';
 import { createElasticClient } from '../../src/sink/elastic-client.js';
 import { ensureIndexTemplates } from '../../src/sink/index-template.js';
@@ -52,18 +53,9 @@ function pipelineFor(settings: Settings, cloudwatchEndpoint: string): { p: Pipel
   return { p, budget, health };
 }
 
-/** Forwards one closed window once, as a backfill slice does. */
+/** Forwards one closed window once, as `backfill` does. */
 async function forwardOnce(p: Pipeline, settings: Settings, window: { from: number; to: number }, store: CheckpointStore, c: Control): Promise<boolean> {
-  const start: Checkpoint = {
-    version: 1,
-    groupName: settings.groupName,
-    streamPrefix: settings.streamPrefix,
-    windowStart: window.from,
-    windowEnd: window.to,
-    updatedAt: new Date().toISOString(),
-  };
-  const outcome = await forwardWindow(p, start, store, c, (cp) => ({ ...cp, nextToken: undefined, done: true }));
-  return outcome.drained;
+  return (await backfill(p, settings, window, () => store, c)).complete;
 }
 
 const control = (): Control & { abort(): void } => {
