@@ -296,7 +296,7 @@ function markdown(r: BenchResults): string {
       ...(l.callsPerSecondFirst10s !== undefined
         ? [
             `First 10 s of feeding: ${n2(l.callsPerSecondFirst10s)} calls/s, p50 ${n0(l.p50FirstMs)} ms; last 10 s: ${n2(l.callsPerSecondLast10s)} calls/s, p50 ${n0(l.p50LastMs)} ms. ` +
-              'Each 1 s cycle re-reads the lateness overlap behind the head (2 min at least), so calls per cycle grow until the overlap is full of data.',
+              'Re-reading the lateness overlap behind the head costs calls in proportion to the data in it, so a rate that climbs from the first to the last 10 s means the overlap is re-read too often.',
             '',
           ]
         : []),

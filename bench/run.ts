@@ -78,7 +78,7 @@ async function main(): Promise<void> {
       if (!found.logGroups?.length) throw new Error(`--skip-seed: group of ${spec.cluster} is not in ${cloudwatch} any more`);
     }
     say(`${opts.skipSeed ? 'regenerating' : 'seeding'} ${spec.events} audit events over ${spec.auditStreams} audit streams (payload ${spec.payloadBytes} B, mutations ${spec.mutationShare})`);
-    let main: SeededGroup | undefined = await prepareGroup(cw, spec, !opts.skipSeed);
+    let main: SeededGroup = await prepareGroup(cw, spec, !opts.skipSeed);
     if (!opts.skipSeed) saveState(RESULTS_DIR, cloudwatch, spec);
     const group = main.scenario.logGroupName;
     const window = groupWindow(spec);

@@ -75,14 +75,16 @@ async function firstCheckpoint(p: Pipeline, settings: Settings, control: Control
 }
 
 /**
- * The window after a drained one starts `overlap` behind its end (never before its start), and
- * remembers how far has been read, so a new event found there counts as a late arrival.
+ * The window after a drained one starts `reRead` behind its end, and remembers how far has
+ * been read, so a new event found there counts as a late arrival. Only the very first window
+ * (nothing read before it) bounds how far back the next may go.
  */
-function nextWindow(cp: Checkpoint, overlap: number): Checkpoint {
+export function nextWindow(cp: Checkpoint, reRead: number): Checkpoint {
   const end = cp.windowEnd ?? cp.windowStart;
+  const floor = cp.readUpTo === undefined ? cp.windowStart : Number.NEGATIVE_INFINITY;
   return {
     ...cp,
-    windowStart: Math.max(cp.windowStart, end - overlap),
+    windowStart: Math.max(floor, end - reRead),
     windowEnd: undefined,
     nextToken: undefined,
     readUpTo: Math.max(cp.readUpTo ?? 0, end),

@@ -32,7 +32,7 @@ const EDGE_MS = 5 * 60_000;
  */
 export async function verifyWindow(p: Pipeline, window: { from: number; to: number }, signal?: AbortSignal): Promise<VerifyReport> {
   const { groupName } = p.transform;
-  const expectedCore = new Set<string>(); // ids of events timestamped inside the window
+  const expectedCore = new Map<string, string>(); // id → index, of events timestamped inside the window
   const expectedAny = new Set<string>(); // also those in the edge margins
   const deadLetters = new Set<string>();
   let eventsRead = 0;
@@ -52,14 +52,16 @@ export async function verifyWindow(p: Pipeline, window: { from: number; to: numb
         continue;
       }
       expectedAny.add(r.id);
-      if (inWindow) expectedCore.add(r.id);
+      if (inWindow) expectedCore.set(r.id, r.index);
     }
   }
 
+  // Real-time gets prove presence (a search could miss what was written a second ago);
+  // a search over the time range finds what nobody expects.
+  const missing = await missingIds(p.elastic, [...expectedCore].map(([id, index]) => ({ id, index })));
   const indexed = await idsInRange(p.elastic, `${auditIndexPrefix(p.transform.indexSuffix)}eks-*`, window.from - EDGE_MS, window.to + EDGE_MS);
-  const missing = [...expectedCore].filter((id) => !indexed.all.has(id));
-  const unexpected = [...indexed.inside].filter((id) => !expectedAny.has(id));
-  const deadLettersMissing = await missingIds(p.elastic, p.transform.deadLetterIndex, [...deadLetters]);
+  const unexpected = [...indexed].filter((id) => !expectedAny.has(id));
+  const deadLettersMissing = await missingIds(p.elastic, [...deadLetters].map((id) => ({ id, index: p.transform.deadLetterIndex })));
 
   return {
     window: { from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString() },
@@ -76,8 +78,8 @@ export async function verifyWindow(p: Pipeline, window: { from: number; to: numb
     eventsRead,
   };
 
-  async function idsInRange(client: Client, index: string, from: number, to: number) {
-    const all = new Set<string>();
+  /** Ids of documents whose stageTimestamp lies inside the window (searched with a margin). */
+  async function idsInRange(client: Client, index: string, from: number, to: number): Promise<Set<string>> {
     const inside = new Set<string>();
     const scroll = client.helpers.scrollSearch<{ stageTimestamp?: string }>({
       index,
@@ -89,23 +91,20 @@ export async function verifyWindow(p: Pipeline, window: { from: number; to: numb
     });
     for await (const page of scroll) {
       for (const hit of page.body.hits.hits) {
-        all.add(hit._id!);
         const t = Date.parse(hit._source?.stageTimestamp ?? '');
         if (t >= window.from && t <= window.to) inside.add(hit._id!);
       }
     }
-    return { all, inside };
+    return inside;
   }
 }
 
-async function missingIds(client: Client, index: string, ids: string[]): Promise<string[]> {
+async function missingIds(client: Client, docs: { id: string; index: string }[]): Promise<string[]> {
   const missing: string[] = [];
-  for (let i = 0; i < ids.length; i += 1_000) {
-    const batch = ids.slice(i, i + 1_000);
-    const res = await client.mget({ index, ids: batch, _source: false }).catch((err: { meta?: { statusCode?: number } }) => {
-      if (err.meta?.statusCode === 404) return { docs: batch.map((_id) => ({ _id, found: false })) };
-      throw err;
-    });
+  for (let i = 0; i < docs.length; i += 1_000) {
+    const batch = docs.slice(i, i + 1_000);
+    const res = await client.mget({ docs: batch.map((d) => ({ _index: d.index, _id: d.id })), _source: false });
+    // A document of an index that does not exist comes back as an error entry: missing too.
     for (const d of res.docs) if (!('found' in d) || !d.found) missing.push(d._id);
   }
   return missing;

@@ -40,6 +40,7 @@ describe('backfill through LocalStack into Elasticsearch', () => {
   });
 
   it('keeps every truncated event in the dead-letter index with its stream and eventId', async () => {
+    await es.indices.refresh({ index: deadLetterIndex(seeded.cluster) });
     const dead = await es.search<{ logStream: string; eventId: string; reason: string; message: string; auditID?: string }>({
       index: deadLetterIndex(seeded.cluster),
       size: 100,

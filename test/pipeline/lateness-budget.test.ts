@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LatenessBudget } from '../../src/pipeline/run.js';
+import type { Checkpoint } from '../../src/checkpoint/checkpoint.js';
+import { LatenessBudget, nextWindow } from '../../src/pipeline/run.js';
 
 const floor = 2 * 60_000;
 const ceiling = 15 * 60_000;
@@ -46,5 +47,21 @@ describe('LatenessBudget', () => {
       const seen = reReads.some((r) => r.at + interval >= visible && r.at - r.back <= t);
       expect(seen, `event at ${t} ingested at ${visible}`).toBe(true);
     }
+  });
+});
+
+describe('nextWindow', () => {
+  const base: Checkpoint = { version: 1, groupName: 'g', streamPrefix: 'p', windowStart: 1_000_000, windowEnd: 1_060_000, updatedAt: '' };
+
+  it('never starts the window after the first one before where reading began', () => {
+    expect(nextWindow(base, 10 * 60_000).windowStart).toBe(1_000_000);
+  });
+
+  it('lets a sweep reach back past the start of the short window before it', () => {
+    const head = { ...base, windowStart: 1_055_000, readUpTo: 1_055_000 };
+    const next = nextWindow(head, 3 * 60_000);
+    expect(next.windowStart).toBe(1_060_000 - 3 * 60_000);
+    expect(next.readUpTo).toBe(1_060_000);
+    expect(next.windowEnd).toBeUndefined();
   });
 });

@@ -32,6 +32,7 @@ describe('verify proves a window complete, or names what is missing or extra', (
 
   it('fails naming documents deleted from Elasticsearch and events added to CloudWatch, and documents nobody expects', async () => {
     const deleted = [...seeded.expected].slice(0, 3);
+    await es.indices.refresh({ index: auditIndexPattern(seeded.cluster) });
     const hits = await es.search({ index: auditIndexPattern(seeded.cluster), query: { ids: { values: deleted } }, _source: false });
     for (const h of hits.hits.hits) await es.delete({ index: h._index, id: h._id!, refresh: true });
     expect(hits.hits.hits).toHaveLength(deleted.length);
