@@ -26,7 +26,8 @@ export function runCli(args: string[], env: Record<string, string | undefined>, 
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
+    // Generous: a loaded CI machine can be several times slower than a quiet one.
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 280_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
