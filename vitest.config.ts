@@ -6,7 +6,7 @@ export default defineConfig({
     // Starts LocalStack and Elasticsearch once for the run, unless ELASTIC_URL and
     // AWS_ENDPOINT_URL_CLOUDWATCH_LOGS already point at running ones.
     globalSetup: ['./test/global-setup.ts'],
-    testTimeout: 120_000,
+    testTimeout: 300_000,
     hookTimeout: 300_000,
   },
 });
