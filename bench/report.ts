@@ -275,7 +275,7 @@ function markdown(r: BenchResults): string {
     const peak = (pts: Point[]) => Math.max(...pts.map((p) => p.v));
     const first = peak(f.rssSeries.filter((p) => p.t <= mid));
     const second = peak(f.rssSeries.filter((p) => p.t > mid));
-    out.push(`${f.label}: peak RSS ${n0(first)} MB in the first half of the run, ${n0(second)} MB in the second (${second > first * 1.1 ? 'still growing' : 'not growing: bounded by garbage collection, see the chart'}).`, '');
+    out.push(`${f.label}: peak RSS ${n0(first)} MB in the first half of the run, ${n0(second)} MB in the second (${second > first * 1.1 ? 'higher in the second half: one run cannot tell a late sawtooth peak from growth, see the chart' : 'not growing: bounded by garbage collection, see the chart'}).`, '');
   }
   for (const m of [r.memory, r.memoryCompiled]) {
     if (!m) continue;
