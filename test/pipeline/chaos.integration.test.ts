@@ -5,23 +5,13 @@ import { expectedDocuments } from '../../localstack/expected.js';
 import { generateScenario } from '../../localstack/scenario.js';
 import { seedScenario } from '../../localstack/seed.js';
 import { readRunCheckpoint, runCli, startCli } from '../support/cli.js';
+// Seeded, so a failing run can be replayed with the same kill moments.
+import { prng } from '../support/fault-proxy.js';
 import { elasticClient, eventually, idCounts, idDiff } from '../support/elastic.js';
 import { auditIndexPattern, cloudwatchClient, seedCluster } from '../support/scenario.js';
 
 const KILLS = 22;
 const APPENDS = 10;
-
-/** A seeded, reproducible PRNG, so a failing run can be replayed with the same kill moments. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('chaos: SIGKILL at random moments while events, some late, keep arriving', () => {
   let es: Client;

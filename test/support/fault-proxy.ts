@@ -72,7 +72,7 @@ export function maxPerWindow(times: number[], windowMs: number): number {
 }
 
 /** mulberry32: tiny seeded PRNG in [0, 1). */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
