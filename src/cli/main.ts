@@ -1,8 +1,6 @@
 import { Command, Option } from 'commander';
 import type { Logger } from 'pino';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { CheckpointStore } from '../checkpoint/checkpoint.js';
-import { ConfigMapCheckpointStore } from '../checkpoint/configmap-store.js';
 import { checkpointKey, FileCheckpointStore } from '../checkpoint/file-store.js';
 import { ConfigError } from '../config/errors.js';
 import {
@@ -16,8 +14,6 @@ import {
   type Settings,
 } from '../config/settings.js';
 import { parseInstant } from '../config/time.js';
-import { readClusterConfig } from '../kube/cluster-config.js';
-import { defaultChainHasCredentials, runInCluster } from '../kube/in-cluster.js';
 import { doctorPassed, formatDoctor, runDoctor } from '../ops/doctor.js';
 import { collectStatus, formatStatus } from '../ops/status.js';
 import { createLogger } from '../log.js';
@@ -131,7 +127,7 @@ async function runCommand(options: Record<string, unknown>, log: Logger): Promis
 }
 
 function runStore(settings: Settings): FileCheckpointStore {
-  return new FileCheckpointStore(settings.stateDir, checkpointKey('run', settings.groupName, settings.streamPrefix, settings.elastic.indexSuffix));
+  return new FileCheckpointStore(settings.stateDir, runKey(settings));
 }
 
 async function runInClusterCommand(env: RawSettings, flags: RawSettings, proc: ProcessSettings, log: Logger): Promise<number> {
@@ -142,6 +138,7 @@ async function runInClusterCommand(env: RawSettings, flags: RawSettings, proc: P
   let current: BuiltPipeline | undefined;
   const ops = await startOps(proc.httpPort, health, { pipeline: () => current, checkpointLocation: () => undefined }, log);
   try {
+    const { runInCluster } = await loadKube();
     await runInCluster({
       env,
       flags,
@@ -246,7 +243,7 @@ async function verifyCommand(options: Record<string, unknown>, log: Logger): Pro
  * from the LogCollector and Secret read once. A ConfigError is returned, not thrown, so that
  * `doctor` can report it as its first verdict.
  */
-async function inspectedSettings(options: Record<string, unknown>): Promise<{ settings: Settings | ConfigError; kube?: { kc: KubeConfig; namespace: string } }> {
+async function inspectedSettings(options: Record<string, unknown>): Promise<{ settings: Settings | ConfigError; store: (settings: Settings) => CheckpointStore }> {
   const env = settingsFromEnv(process.env);
   const flags = flagsFrom(options);
   const proc = resolveProcessSettings(env, flags);
@@ -258,33 +255,53 @@ async function inspectedSettings(options: Record<string, unknown>): Promise<{ se
       throw err;
     }
   };
-  if (proc.configSource !== 'kubernetes') return { settings: attempt() };
+  if (proc.configSource !== 'kubernetes') return { settings: attempt(), store: (s) => new FileCheckpointStore(s.stateDir, runKey(s)) };
+  const { KubeConfig, readClusterConfig, defaultChainHasCredentials, ConfigMapCheckpointStore } = await loadKube();
   const kc = new KubeConfig();
   kc.loadFromDefault();
   const cluster = await readClusterConfig(kc, proc.namespace, defaultChainHasCredentials);
-  const kube = { kc, namespace: proc.namespace };
-  if (cluster.state !== 'ready') return { settings: new ConfigError('LogCollector / Secret', cluster.reason), kube };
-  return { settings: attempt(cluster.settings), kube };
+  const store = (s: Settings) => new ConfigMapCheckpointStore(kc, proc.namespace, runKey(s));
+  if (cluster.state !== 'ready') return { settings: new ConfigError('LogCollector / Secret', cluster.reason), store };
+  return { settings: attempt(cluster.settings), store };
 }
 
-function checkpointStoreFor(settings: Settings, kube?: { kc: KubeConfig; namespace: string }): CheckpointStore {
-  const key = checkpointKey('run', settings.groupName, settings.streamPrefix, settings.elastic.indexSuffix);
-  return kube ? new ConfigMapCheckpointStore(kube.kc, kube.namespace, key) : new FileCheckpointStore(settings.stateDir, key);
+function runKey(settings: Settings): string {
+  return checkpointKey('run', settings.groupName, settings.streamPrefix, settings.elastic.indexSuffix);
+}
+
+/**
+ * The Kubernetes client costs ~70 MB of RSS and ~0.6 s of CPU just to load, so it is only
+ * loaded when the configuration comes from the cluster.
+ */
+async function loadKube() {
+  const [client, clusterConfig, inCluster, configMapStore] = await Promise.all([
+    import('@kubernetes/client-node'),
+    import('../kube/cluster-config.js'),
+    import('../kube/in-cluster.js'),
+    import('../checkpoint/configmap-store.js'),
+  ]);
+  return {
+    KubeConfig: client.KubeConfig,
+    readClusterConfig: clusterConfig.readClusterConfig,
+    defaultChainHasCredentials: inCluster.defaultChainHasCredentials,
+    runInCluster: inCluster.runInCluster,
+    ConfigMapCheckpointStore: configMapStore.ConfigMapCheckpointStore,
+  };
 }
 
 async function doctorCommand(options: Record<string, unknown>): Promise<number> {
-  const { settings, kube } = await inspectedSettings(options);
-  const results = await runDoctor(settings, settings instanceof ConfigError ? {} : { checkpoint: checkpointStoreFor(settings, kube) });
+  const { settings, store } = await inspectedSettings(options);
+  const results = await runDoctor(settings, settings instanceof ConfigError ? {} : { checkpoint: store(settings) });
   process.stdout.write(options.json ? `${JSON.stringify(results)}\n` : formatDoctor(results));
   return doctorPassed(results) ? 0 : EXIT_FAILED;
 }
 
 async function statusCommand(options: Record<string, unknown>): Promise<number> {
-  const { settings, kube } = await inspectedSettings(options);
+  const { settings, store } = await inspectedSettings(options);
   if (settings instanceof ConfigError) throw settings;
   const proc = resolveProcessSettings(settingsFromEnv(process.env), flagsFrom(options));
   const url = typeof options.url === 'string' ? options.url : `http://127.0.0.1:${proc.httpPort}`;
-  const report = await collectStatus({ store: checkpointStoreFor(settings, kube), url });
+  const report = await collectStatus({ store: store(settings), url });
   process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : formatStatus(report));
   return 0;
 }
