@@ -108,6 +108,14 @@ export function sampleDocCount(elasticUrl: string, pattern: string): { series: P
     async stop() {
       clearInterval(timer);
       stopped = true;
+      // The last point is exact: whatever was acknowledged is made searchable first.
+      try {
+        await client.indices.refresh({ index: pattern, ignore_unavailable: true, allow_no_indices: true });
+        const { count } = await client.count({ index: pattern, ignore_unavailable: true, allow_no_indices: true });
+        series.push({ t: (performance.now() - t0) / 1000, v: count });
+      } catch {
+        // ES gone: the series ends with the last sampled count
+      }
       await client.close();
       return series;
     },
