@@ -16,7 +16,10 @@ const PROBE = pathToFileURL(path.join(REPO_ROOT, 'bench', 'probe.mjs')).href;
 const COMPILED_DIR = path.join(REPO_ROOT, '.scratch', 'bench-dist');
 const COMPILED_BIN = path.join(COMPILED_DIR, 'cli', 'bin.js');
 
-/** `tsx`: `node --import tsx src/cli/bin.ts` (as `npm start`); `compiled`: `node <tsc output>/cli/bin.js` (as the image). */
+/**
+ * `tsx`: `node --import tsx src/cli/bin.ts` (as `npm start`), V8's default heap sizing;
+ * `compiled`: `node <tsc output>/cli/bin.js` with the image's NODE_OPTIONS (as the image runs).
+ */
 export type Launcher = 'tsx' | 'compiled';
 
 /** Compiles src/ with the project's build config into .scratch/ (not dist/, which is not the bench's). */
@@ -110,12 +113,19 @@ export interface ForwarderRunOptions {
   nodeArgs?: string[];
 }
 
+/** The image's `ENV NODE_OPTIONS` (its V8 heap settings), so compiled runs run as the image does. */
+export function imageNodeOptions(): string {
+  const dockerfile = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
+  return /^ENV NODE_OPTIONS="([^"]*)"/m.exec(dockerfile)?.[1] ?? '';
+}
+
 /** Starts the real CLI with the probe preloaded. */
 export function spawnForwarder(args: string[], env: Record<string, string>, logLevel: string, launcher: Launcher = 'tsx', nodeArgs: string[] = []): ChildProcess {
   const argv = [...nodeArgs, ...(launcher === 'tsx' ? ['--import', 'tsx', '--import', PROBE, BIN] : ['--import', PROBE, COMPILED_BIN])];
+  const image = launcher === 'compiled' ? { NODE_OPTIONS: imageNodeOptions() } : {};
   const child = spawn(process.execPath, [...argv, ...args], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: logLevel, ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: logLevel, ...image, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // Never leave a forwarder behind when the bench dies.

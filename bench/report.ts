@@ -12,7 +12,7 @@ export interface BenchResults {
   startedAt: string;
   finishedAt?: string;
   options: Record<string, unknown>;
-  machine: { cpus: number; node: string; loadAverageAtStart: number[]; loadAverageAtEnd?: number[] };
+  machine: { cpus: number; node: string; loadAverageAtStart: number[]; loadAverageAtEnd?: number[]; imageNodeOptions?: string };
   services?: { reused: boolean; cloudwatch: string; elastic: string };
   group?: {
     name: string;
@@ -261,7 +261,7 @@ function markdown(r: BenchResults): string {
       out.push(`Marginal CPU (${big.launcher}), start-up cost removed: ${n2(marginal)} s per 10,000 audit events (${n1(big.cpuSeconds)} s for ${n0(big.auditEvents)} events vs ${n1(small.cpuSeconds)} s for ${n0(small.auditEvents)}).`);
     }
     out.push(
-      'Peak RSS is the forwarder process\'s own (getrusage at exit). Through tsx, its loader thread is inside that figure; the compiled rows run `node` on the tsc output, as the image does.' +
+      'Peak RSS is the forwarder process\'s own (getrusage at exit). Through tsx, its loader thread is inside that figure; the compiled rows run `node` on the tsc output with the image\'s NODE_OPTIONS' + (r.machine.imageNodeOptions ? ` (\`${r.machine.imageNodeOptions}\`)` : '') + ', as the image does; the tsx rows keep V8\'s default heap sizing.' +
         (helper > 0 ? ` tsx's esbuild service, a separate process only while its transform cache is cold, peaked at ${n0(helper)} MB.` : ''),
       '',
     );

@@ -10,7 +10,7 @@ import { DeleteLogGroupCommand, DescribeLogGroupsCommand } from '@aws-sdk/client
 import { Client } from '@elastic/elasticsearch';
 import { startServices, type RunningServices } from '../scripts/services/index.js';
 import { auditIndexPrefix } from '../src/transform/calico-document.js';
-import { buildCompiled, measureForwarder, measureIdle, type ForwarderRun, type ForwarderTarget, type Launcher } from './measure-forwarder.js';
+import { buildCompiled, imageNodeOptions, measureForwarder, measureIdle, type ForwarderRun, type ForwarderTarget, type Launcher } from './measure-forwarder.js';
 import { measureLatency } from './measure-latency.js';
 import { forwarderPageLimit, measureRead, plainClient } from './measure-read.js';
 import { allDocuments, logEvents, measureWrite, policyDocuments } from './measure-write.js';
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     runId,
     startedAt: new Date().toISOString(),
     options: { ...opts, skip: [...opts.skip] },
-    machine: { cpus: os.cpus().length, node: process.version, loadAverageAtStart: os.loadavg() },
+    machine: { cpus: os.cpus().length, node: process.version, loadAverageAtStart: os.loadavg(), imageNodeOptions: imageNodeOptions() },
     errors: [],
   };
   const phase = async <T>(name: string, fn: () => Promise<T>): Promise<T | undefined> => {

@@ -47,6 +47,7 @@ export interface ReadOptions {
 }
 
 const PAGE_BYTES = 1_000_000;
+const EMPTY_OUTPUT: FilterLogEventsCommandOutput = { $metadata: {} };
 const MAX_LIMIT = 10_000;
 const MIN_LIMIT = 50;
 
@@ -95,7 +96,7 @@ export async function* readWindow(
       }
       throw err;
     }
-    const raw = out.events ?? [];
+    let raw = out.events ?? [];
     // A resumed token that yields nothing at all may be one the service no longer knows
     // (the emulator answers an unknown token with an empty last page): re-read the window
     // from its start rather than risk skipping it. Deterministic ids absorb the replay.
@@ -110,9 +111,13 @@ export async function* readWindow(
     const page = toPage(raw, req.streamPrefix, out.nextToken, restarted);
     restarted = false;
     if (raw.length > 0) avgEventBytes = Math.max(100, page.bytes / raw.length);
+    // A suspended generator keeps its locals: drop the SDK's copy of the page before yielding,
+    // so that only one copy lives while the consumer indexes it and the next page is fetched.
+    out = EMPTY_OUTPUT;
+    raw = [];
     yield page;
-    if (!out.nextToken) return;
-    token = out.nextToken;
+    if (!page.nextToken) return;
+    token = page.nextToken;
   }
 }
 

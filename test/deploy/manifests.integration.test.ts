@@ -10,6 +10,8 @@
 // The first run on a fresh machine builds kube-apiserver and etcd from the Go module proxy
 // (5-15 minutes); later runs reuse the cached binaries.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
@@ -183,6 +185,12 @@ describe('deploy/ manifests on a real kube-apiserver', () => {
       ELASTIC_CA: '/etc/pki/tls/certs/tigera-ca-bundle.crt',
       ELASTIC_INDEX_SUFFIX: 'cluster',
     });
+    // The heap settings the benchmark measured are the image's; the Deployment repeats them next to its limit.
+    const imageNodeOptions = /^ENV NODE_OPTIONS="([^"]*)"/m.exec(readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
+    expect(env.NODE_OPTIONS).toBe(imageNodeOptions);
+    const oldSpaceMb = Number(/--max-old-space-size=(\d+)/.exec(String(env.NODE_OPTIONS))?.[1]);
+    expect(oldSpaceMb).toBeGreaterThan(0);
+    expect(oldSpaceMb).toBeLessThan(256 * 0.75);
     const mounts = Object.fromEntries((c.volumeMounts as Obj[]).map((m) => [m.mountPath, m.name]));
     expect(mounts).toEqual({ '/tmp': 'tmp', '/etc/pki/tls/certs': 'tigera-ca-bundle' });
     const caVolume = (pod.volumes as Obj[]).find((v) => v.name === 'tigera-ca-bundle');
