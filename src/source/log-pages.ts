@@ -47,7 +47,6 @@ export interface ReadOptions {
 }
 
 const PAGE_BYTES = 1_000_000;
-const EMPTY_OUTPUT: FilterLogEventsCommandOutput = { $metadata: {} };
 const MAX_LIMIT = 10_000;
 const MIN_LIMIT = 50;
 
@@ -96,7 +95,7 @@ export async function* readWindow(
       }
       throw err;
     }
-    let raw = out.events ?? [];
+    const raw = out.events ?? [];
     // A resumed token that yields nothing at all may be one the service no longer knows
     // (the emulator answers an unknown token with an empty last page): re-read the window
     // from its start rather than risk skipping it. Deterministic ids absorb the replay.
@@ -111,13 +110,9 @@ export async function* readWindow(
     const page = toPage(raw, req.streamPrefix, out.nextToken, restarted);
     restarted = false;
     if (raw.length > 0) avgEventBytes = Math.max(100, page.bytes / raw.length);
-    // A suspended generator keeps its locals: drop the SDK's copy of the page before yielding,
-    // so that only one copy lives while the consumer indexes it and the next page is fetched.
-    out = EMPTY_OUTPUT;
-    raw = [];
     yield page;
-    if (!page.nextToken) return;
-    token = page.nextToken;
+    if (!out.nextToken) return;
+    token = out.nextToken;
   }
 }
 
