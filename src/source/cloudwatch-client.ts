@@ -28,7 +28,8 @@ export function createCloudWatchClient(opts: CloudWatchClientOptions): CloudWatc
   });
   client.middlewareStack.addRelativeTo(
     (next: FinalizeHandler<object, MetadataBearer>) => async (args: FinalizeHandlerArguments<object>) => {
-      await opts.budget.take();
+      const sending = await opts.budget.take();
+      sending();
       try {
         const result = await next(args);
         opts.onAttempt?.({ throttled: false, status: (result.response as { statusCode?: number }).statusCode });
