@@ -11,14 +11,14 @@ export interface BenchOptions {
   /** Reuse the group named in the state file instead of seeding one. */
   skipSeed: boolean;
   quick: boolean;
-  /** Also measure the memory of a 1,000,000-event backlog (big: seeds another group). */
+  /** Also compare the memory of 10,000 and 1,000,000 events from the synthetic FilterLogEvents source. */
   scale: boolean;
   /** `backfill --slices` passed to the forwarder. */
   slices: number;
   /** Audit events per second put during the latency phase, and for how long. */
   latencyRate: number;
   latencySeconds: number;
-  /** Phases to leave out (comma separated: read,warmup,write,heavy,backfill,backfill2,compiled,run,memory,idle,latency). */
+  /** Phases to leave out (comma separated: read,warmup,write,heavy,backfill,backfill2,compiled,run,memory,scale,idle,latency). */
   skip: Set<string>;
   /** node's flags for the forwarder processes (e.g. --max-old-space-size=96, --cpu-prof), to try V8 settings or profile. */
   nodeArgs: string[];
@@ -29,7 +29,7 @@ export interface BenchOptions {
 const USAGE = `npm run bench -- [--quick] [--events N] [--streams N] [--mutation-share X] [--payload-bytes N]
                  [--seed N] [--skip-seed] [--scale] [--slices N] [--latency-rate N] [--latency-seconds N]
                  [--node-args='--max-old-space-size=96 --cpu-prof'] [--rerender results/<file>.json]
-                 [--skip read,warmup,write,heavy,backfill,backfill2,compiled,run,memory,idle,latency]`;
+                 [--skip read,warmup,write,heavy,backfill,backfill2,compiled,run,memory,scale,idle,latency]`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({

@@ -1,0 +1,107 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { expectedDocuments } from '../localstack/expected.js';
+import { auditEvents, generateScenario, type ScenarioAuditEvent } from '../localstack/scenario.js';
+
+/**
+ * A FilterLogEvents endpoint (the JSON 1.1 protocol the SDK speaks) over a backlog too big for
+ * the emulator: LocalStack would need hours and gigabytes to hold and page 1,000,000 events (its
+ * per-call cost grows with the group). It serves one seeded hour of the scenario generator
+ * repeated `repeats` times, each copy an hour earlier and with its own auditIDs, so every event
+ * still becomes its own document. Only for the memory-against-backlog check: the forwarder is
+ * the real, unchanged CLI; what this stands in for is only the service's storage.
+ */
+export interface SyntheticCloudWatch {
+  url: string;
+  logGroupName: string;
+  auditEvents: number;
+  expectedDocs: number;
+  bytes: number;
+  window: { from: number; to: number };
+  close(): Promise<void>;
+}
+
+export interface SyntheticOptions {
+  cluster: string;
+  seed: number;
+  /** Events of the one generated hour. */
+  baseEvents: number;
+  repeats: number;
+  streams: number;
+  mutationShare: number;
+  payloadBytes: number;
+}
+
+const HOUR_MS = 3_600_000;
+
+export async function startSyntheticCloudWatch(o: SyntheticOptions): Promise<SyntheticCloudWatch> {
+  const startMs = Date.now() - 2 * 60_000 - HOUR_MS;
+  const scenario = generateScenario({ ...o, events: o.baseEvents, startMs, spanMs: HOUR_MS, auditStreams: o.streams, otherStreams: false });
+  const base: ScenarioAuditEvent[] = auditEvents(scenario);
+  const n = base.length;
+  const total = n * o.repeats;
+  // Copy r (0 = oldest) lies (repeats - 1 - r) spans before the generated one; a span is just
+  // longer than the copy, so timestamps stay sorted across copies.
+  const span = base[n - 1]!.timestamp - base[0]!.timestamp + 1_000;
+  const timestampOf = (i: number) => base[i % n]!.timestamp - (o.repeats - 1 - Math.floor(i / n)) * span;
+  const messageOf = (i: number) => {
+    const copy = Math.floor(i / n);
+    const m = base[i % n]!.message;
+    // The auditID's first 8 hex digits name the copy: distinct ids, same shape and size.
+    return copy === o.repeats - 1 ? m : m.replace(/"auditID":"[0-9a-f]{8}/, `"auditID":"${copy.toString(16).padStart(8, '0')}`);
+  };
+  /** First virtual index whose timestamp is >= t. */
+  const lowerBound = (t: number) => {
+    let lo = 0;
+    let hi = total;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (timestampOf(mid) < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  let bytes = 0;
+  for (const e of base) bytes += e.message.length;
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const target = String(req.headers['x-amz-target'] ?? '');
+      const reply = (status: number, body: unknown) => {
+        const text = JSON.stringify(body);
+        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': `synthetic-${Date.now()}`, 'content-length': Buffer.byteLength(text) });
+        res.end(text);
+      };
+      if (!target.endsWith('.FilterLogEvents')) return reply(400, { __type: 'UnknownOperationException', message: `synthetic source serves FilterLogEvents only, not ${target}` });
+      const q = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { logGroupName?: string; startTime?: number; endTime?: number; nextToken?: string; limit?: number };
+      if (q.logGroupName !== scenario.logGroupName) return reply(400, { __type: 'ResourceNotFoundException', message: 'The specified log group does not exist.' });
+      const from = q.nextToken !== undefined ? Number(q.nextToken) : lowerBound(q.startTime ?? 0);
+      const end = q.endTime === undefined ? total : lowerBound(q.endTime + 1);
+      const to = Math.min(end, from + (q.limit ?? 10_000));
+      const events = [];
+      for (let i = from; i < to; i++) {
+        const e = base[i % n]!;
+        const timestamp = timestampOf(i);
+        events.push({ logStreamName: e.stream, timestamp, ingestionTime: timestamp + 1_000, message: messageOf(i), eventId: String(i).padStart(20, '0') });
+      }
+      reply(200, { events, searchedLogStreams: [], ...(to < end ? { nextToken: String(to) } : {}) });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    logGroupName: scenario.logGroupName,
+    auditEvents: total,
+    expectedDocs: expectedDocuments(scenario).expected.size * o.repeats,
+    bytes: bytes * o.repeats,
+    window: { from: timestampOf(0) - 1_000, to: timestampOf(total - 1) + 1_000 },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
