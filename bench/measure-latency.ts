@@ -95,7 +95,7 @@ export async function measureLatency(o: LatencyOptions): Promise<LatencyResult> 
     EKS_FORWARDER_START_FROM: new Date(startMs - 60_000).toISOString(),
     EKS_BENCH_PROBE_OUT: probeFile,
   });
-  const child = spawnForwarder(['run'], env, 'warn');
+  const child = spawnForwarder(['run'], env, 'warn', 'compiled');
   const proc = sampleProcess(child.pid!);
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));

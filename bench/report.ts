@@ -33,10 +33,10 @@ export interface BenchResults {
   writeAll?: WriteCeiling;
   backfill?: ForwarderRun;
   backfillDefault?: ForwarderRun;
-  backfillCompiled?: ForwarderRun;
+  backfillTsx?: ForwarderRun;
   run?: ForwarderRun;
   memory?: MemoryCheck;
-  memoryCompiled?: MemoryCheck;
+  memoryTsx?: MemoryCheck;
   /** --scale: 10,000 against 1,000,000 events from the synthetic FilterLogEvents source, compiled. */
   memoryScale?: MemoryCheck;
   /** The CLI loading and exiting (`--help`): the floor of every RSS and CPU figure. */
@@ -64,19 +64,28 @@ const RSS_LIMIT_MB = 150;
 export function judge(r: BenchResults): Target[] {
   const t: Target[] = [];
   const ceiling = slowerCeiling(r);
-  for (const run of [r.backfill, r.backfillCompiled, r.run]) {
+  // The emulator enforces no quota, so its read ceiling can exceed what AWS would allow at the
+  // forwarder's request budget: the bound is whichever is lower (the brief: "limited only by the
+  // budget we are given and by Elasticsearch").
+  for (const run of [r.backfill, r.backfillTsx, r.run]) {
     if (!run || !ceiling) continue;
     const ratio = run.eventsPerSecond / ceiling.eventsPerSecond;
-    t.push({ name: `${run.label}: end to end >= 0.85 x slower ceiling (${ceiling.name})`, value: `${ratio.toFixed(2)} x`, met: run.exitCode === 0 && ratio >= 0.85 });
+    const bound = allowedRate(r, run.requestsPerSecond);
+    const vsBound = bound ? run.eventsPerSecond / bound.eventsPerSecond : ratio;
+    t.push({
+      name: `${run.label}: end to end >= 0.85 x the slower ceiling, or the budget's bound if lower (${bound?.name ?? ceiling.name})`,
+      value: `${vsBound.toFixed(2)} x (${ratio.toFixed(2)} x the ${ceiling.name} ceiling)`,
+      met: run.exitCode === 0 && vsBound >= 0.85,
+    });
   }
-  const main = [r.backfill, r.backfillDefault, r.backfillCompiled, r.run].filter((x): x is ForwarderRun => x !== undefined);
-  for (const launcher of ['tsx', 'compiled']) {
-    const runs = main.filter((f) => f.launcher === launcher);
-    if (!runs.length) continue;
-    const peak = Math.max(...runs.map((f) => f.peakRssMb));
-    t.push({ name: `peak RSS <= ${RSS_LIMIT_MB} MB, main backlog, ${launcher === 'tsx' ? 'through tsx' : 'compiled, as in the image'}`, value: `${peak.toFixed(0)} MB`, met: peak <= RSS_LIMIT_MB });
+  const main = [r.backfill, r.backfillDefault, r.backfillTsx, r.run].filter((x): x is ForwarderRun => x !== undefined);
+  // Judged as the image runs (compiled, its NODE_OPTIONS); the tsx row is only for comparison.
+  const imageRuns = [...main, r.memoryScale?.big].filter((f): f is ForwarderRun => f !== undefined && f.launcher === 'compiled');
+  if (imageRuns.length) {
+    const peak = Math.max(...imageRuns.map((f) => f.peakRssMb));
+    t.push({ name: `peak RSS <= ${RSS_LIMIT_MB} MB, every backlog, as in the image`, value: `${peak.toFixed(0)} MB`, met: peak <= RSS_LIMIT_MB });
   }
-  for (const m of [r.memory, r.memoryCompiled, r.memoryScale]) {
+  for (const m of [r.memory, r.memoryTsx, r.memoryScale]) {
     if (m?.ratio === undefined) continue;
     t.push({
       name: `RSS(${m.big?.auditEvents ?? '?'} events) / RSS(${m.small?.auditEvents ?? '?'} events) <= 1.3, ${m.small?.launcher}${m === r.memoryScale ? ', synthetic source' : ''}`,
@@ -84,12 +93,12 @@ export function judge(r: BenchResults): Target[] {
       met: m.ratio <= 1.3,
     });
   }
-  for (const f of [r.backfill, r.backfillCompiled]) {
+  for (const f of [r.backfill, r.backfillTsx]) {
     if (!f) continue;
     const c = f.callsPerFullPage;
     t.push({ name: `<= 1.2 FilterLogEvents calls per full page when backlogged (${f.label})`, value: Number.isFinite(c) ? c.toFixed(3) : 'no full page', met: Number.isFinite(c) ? c <= 1.2 : undefined });
   }
-  const budgeted = [...main, r.memory?.small, r.memoryCompiled?.small, r.memoryScale?.small, r.memoryScale?.big].filter((x): x is ForwarderRun => x !== undefined);
+  const budgeted = [...main, r.memory?.small, r.memoryTsx?.small, r.memoryScale?.small, r.memoryScale?.big].filter((x): x is ForwarderRun => x !== undefined);
   const checks = [
     ...budgeted.map((f) => ({ label: f.label, calls: f.calls, rps: f.requestsPerSecond })),
     ...(r.latency ? [{ label: 'latency run', calls: r.latency.calls, rps: r.latency.requestsPerSecond }] : []),
@@ -115,6 +124,14 @@ function atPeak(f: ForwarderRun): string {
 function budgetBound(r: BenchResults, rps: number): number | undefined {
   if (!r.read) return undefined;
   return rps * r.read.pageLimit * (r.read.auditEvents / Math.max(1, r.read.events));
+}
+
+/** The best a forwarder at `rps` can do: the slower ceiling, or the request budget's bound if lower. */
+function allowedRate(r: BenchResults, rps: number): { name: string; eventsPerSecond: number } | undefined {
+  const ceiling = slowerCeiling(r);
+  const budget = budgetBound(r, rps);
+  if (budget !== undefined && (!ceiling || budget < ceiling.eventsPerSecond)) return { name: `budget ${rps} req/s`, eventsPerSecond: budget };
+  return ceiling;
 }
 
 function slowerCeiling(r: BenchResults): { name: string; eventsPerSecond: number } | undefined {
@@ -144,7 +161,7 @@ export function writeReport(dir: string, r: BenchResults, saveJson = true): stri
   }
   writeFileSync(files[2]!, markdown(r));
   const colors = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b'];
-  const runs = [r.backfill, r.backfillDefault, r.backfillCompiled, r.run, r.memory?.small].filter((x): x is ForwarderRun => x !== undefined);
+  const runs = [r.backfill, r.backfillDefault, r.backfillTsx, r.run, r.memory?.small].filter((x): x is ForwarderRun => x !== undefined);
   writeFileSync(
     files[3]!,
     renderChart(
@@ -179,8 +196,8 @@ function markdown(r: BenchResults): string {
   const vs = (eps: number) => (ceiling ? `${n2(eps / ceiling.eventsPerSecond)} x` : '-');
   // What a forwarder at `rps` could do at best: the slower ceiling, or the budget's own bound if lower.
   const allowed = (eps: number, rps: number) => {
-    const bound = Math.min(ceiling?.eventsPerSecond ?? Infinity, budgetBound(r, rps) ?? Infinity);
-    return Number.isFinite(bound) ? `${n2(eps / bound)} x` : '-';
+    const bound = allowedRate(r, rps);
+    return bound ? `${n2(eps / bound.eventsPerSecond)} x` : '-';
   };
 
   out.push(
@@ -201,7 +218,7 @@ function markdown(r: BenchResults): string {
       out.push(`| request budget alone: ${rps} calls/s x ${r.read.pageLimit} events/page | - | ${n0(eps)} | ${n1((rps * r.read.bytes) / Math.max(1, r.read.calls.filterCalls) / 1e6)} | - | - | ${vs(eps)} | - |`);
     }
   }
-  for (const f of [r.backfill, r.backfillDefault, r.backfillCompiled, r.run]) {
+  for (const f of [r.backfill, r.backfillDefault, r.backfillTsx, r.run]) {
     if (f) {
       out.push(
         `| eks-log-forwarder ${f.label} | ${n1(f.wallSeconds)}${f.internalSeconds ? ` (${n1(f.internalSeconds)} inside)` : ''} | ${n0(f.eventsPerSecond)} | ${n1(f.mbPerSecond)} | ${n0(f.indexedDocs / f.wallSeconds)} | ${f.calls.calls} | ${vs(f.eventsPerSecond)} | ${allowed(f.eventsPerSecond, f.requestsPerSecond)} |`,
@@ -224,7 +241,7 @@ function markdown(r: BenchResults): string {
   }
   out.push('');
 
-  const forwarders = [r.backfill, r.backfillDefault, r.backfillCompiled, r.run, r.memory?.small, r.memoryCompiled?.small, r.memoryScale?.small, r.memoryScale?.big]
+  const forwarders = [r.backfill, r.backfillDefault, r.backfillTsx, r.run, r.memory?.small, r.memoryTsx?.small, r.memoryScale?.small, r.memoryScale?.big]
     .concat(r.memory?.big && r.memory.big.indexSuffix !== r.backfill?.indexSuffix ? [r.memory.big] : [])
     .filter((x): x is ForwarderRun => x !== undefined);
   const helper = Math.max(0, ...forwarders.map((f) => f.helperRssMb));
@@ -256,7 +273,7 @@ function markdown(r: BenchResults): string {
     out.push('');
     const idle = (r.idle ?? []).map((i) => `${i.launcher} ${n0(i.peakRssMb)} MB and ${n1(i.cpuSeconds)} CPU s`);
     if (idle.length) out.push(`The CLI only loading its modules and exiting (\`--help\`): ${idle.join('; ')}. Every figure above starts from that floor.`);
-    for (const [m, big] of [[r.memory, r.backfill], [r.memoryCompiled, r.backfillCompiled]] as const) {
+    for (const [m, big] of [[r.memory, r.backfill], [r.memoryTsx, r.backfillTsx]] as const) {
       const small = m?.small;
       if (!small || !big || big.auditEvents <= small.auditEvents) continue;
       const marginal = ((big.cpuSeconds - small.cpuSeconds) * 10_000) / (big.auditEvents - small.auditEvents);
@@ -269,9 +286,9 @@ function markdown(r: BenchResults): string {
     );
   }
 
-  if (r.memory || r.memoryCompiled || r.memoryScale) out.push('## Memory against backlog size', '');
+  if (r.memory || r.memoryTsx || r.memoryScale) out.push('## Memory against backlog size', '');
   // A GC sawtooth rather than growth shows as a second-half peak no higher than the first's.
-  for (const f of [r.backfill, r.backfillCompiled]) {
+  for (const f of [r.backfill, r.backfillTsx]) {
     if (!f || f.rssSeries.length < 20) continue;
     const mid = f.rssSeries[f.rssSeries.length - 1]!.t / 2;
     const peak = (pts: Point[]) => Math.max(...pts.map((p) => p.v));
@@ -284,7 +301,7 @@ function markdown(r: BenchResults): string {
       '`--scale`: 1,000,000 events are beyond the emulator (it would need hours to page them), so both sizes are served by `synthetic-cloudwatch.ts`, a FilterLogEvents endpoint that repeats one generated hour with fresh auditIDs; the forwarder is the unchanged compiled CLI.',
       '',
     );
-  for (const m of [r.memory, r.memoryCompiled, r.memoryScale]) {
+  for (const m of [r.memory, r.memoryTsx, r.memoryScale]) {
     if (!m) continue;
     out.push(`${m.small?.launcher}${m === r.memoryScale ? ', synthetic source' : ''}: RSS of a ${n0(m.big?.auditEvents)}-event backlog / RSS of a ${n0(m.small?.auditEvents)}-event backlog: **${n2(m.ratio)}** (${n0(m.big?.peakRssMb)} MB / ${n0(m.small?.peakRssMb)} MB).`, '');
   }
