@@ -1,5 +1,4 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@elastic/elasticsearch';
@@ -10,18 +9,10 @@ import { DOCTOR_CHECKS, doctorPassed, formatDoctor, runDoctor, type DoctorResult
 import { ensureIndexTemplates } from '../../src/sink/index-template.js';
 import { elasticClient } from '../support/elastic.js';
 import { deadLetterIndex, seedCluster, type SeededCluster } from '../support/scenario.js';
+import { freePort } from '../support/cli.js';
 
 const settingsOf = (env: Record<string, string>): Settings => resolveSettings(settingsFromEnv(env));
 const byName = (results: DoctorResult[]) => Object.fromEntries(results.map((r) => [r.name, r]));
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('doctor against LocalStack and Elasticsearch', () => {
   let es: Client;
@@ -99,7 +90,7 @@ describe('doctor against LocalStack and Elasticsearch', () => {
   });
 
   it('fails the Elasticsearch check when it is unreachable, without showing the credentials in its URL', async () => {
-    const url = `http://forwarder:Sup3rSecret@127.0.0.1:${await closedPort()}`;
+    const url = `http://forwarder:Sup3rSecret@127.0.0.1:${await freePort()}`;
     const results = await runDoctor(settingsOf({ ...seeded.env, ELASTIC_URL: url }));
     const r = byName(results);
     expect(r.FilterLogEvents!.ok).toBe(true);

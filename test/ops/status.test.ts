@@ -1,5 +1,4 @@
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,17 +8,10 @@ import { startOpsServer, type OpsServer } from '../../src/ops/http-server.js';
 import { createMetricsRegistry } from '../../src/ops/metrics.js';
 import { collectStatus, fetchStatus, formatStatus, statusSnapshot } from '../../src/ops/status.js';
 import { Stats } from '../../src/pipeline/stats.js';
+import { freePort } from '../support/cli.js';
 
 const GROUP = '/aws/eks/status-test/cluster';
 const T0 = Date.parse('2026-03-01T12:00:00Z');
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function storeWith(): FileCheckpointStore {
   return new FileCheckpointStore(mkdtempSync(path.join(os.tmpdir(), 'eksfwd-status-')), 'run-status-test');
@@ -45,7 +37,7 @@ describe('status', () => {
       newestForwarded: T0 - 120_000,
       updatedAt: new Date(T0 - 30_000).toISOString(),
     });
-    const url = `http://127.0.0.1:${await closedPort()}`;
+    const url = `http://127.0.0.1:${await freePort()}`;
     const report = await collectStatus({ store, url, now: T0 });
     expect(report.remote).toMatchObject({ reachable: false, url });
     const text = formatStatus(report);
@@ -63,7 +55,7 @@ describe('status', () => {
   });
 
   it('with no checkpoint yet, says where a first run starts', async () => {
-    const text = formatStatus(await collectStatus({ store: storeWith(), url: `http://127.0.0.1:${await closedPort()}`, now: T0 }));
+    const text = formatStatus(await collectStatus({ store: storeWith(), url: `http://127.0.0.1:${await freePort()}`, now: T0 }));
     expect(text).toMatch(/none yet {5}a first run starts at the newest indexed document/);
     expect(text).toContain('lag            unknown (nothing forwarded yet)');
   });
