@@ -16,7 +16,7 @@ import { forwarderPageLimit, measureRead, plainClient } from './measure-read.js'
 import { allDocuments, logEvents, measureWrite, policyDocuments } from './measure-write.js';
 import { parseOptions } from './options.js';
 import { startSyntheticCloudWatch } from './synthetic-cloudwatch.js';
-import { rerender, writeReport, type BenchResults } from './report.js';
+import { rerender, writeReport, type BenchResults, type SyntheticRun } from './report.js';
 import { groupSpec, groupWindow, loadState, prepareGroup, saveState, type SeededGroup } from './seed-group.js';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -152,11 +152,18 @@ async function main(): Promise<void> {
     // 1,000,000 events are beyond the emulator (hours to page): a synthetic FilterLogEvents source.
     if (opts.scale) {
       results.memoryScale = await phase('scale', async () => {
-        const small = await syntheticBacklog(1);
-        const big = await syntheticBacklog(100);
+        const small = (await syntheticBacklog(1, 'syn1')).run;
+        const big = (await syntheticBacklog(100, 'syn100')).run;
         return { small, big, ratio: big.peakRssMb / small.peakRssMb };
       });
     }
+    // The prefilter's savings: LocalStack ignores filter patterns, the synthetic source applies them.
+    results.prefilter = await phase('prefilter', async () => {
+      const repeats = Math.max(1, Math.round(spec.events / 10_000));
+      const plain = await syntheticBacklog(repeats, 'pf-off');
+      const filtered = await syntheticBacklog(repeats, 'pf-on', { EKS_FORWARDER_PREFILTER: 'true' });
+      return { plain, filtered };
+    });
     results.idle = await phase('idle', async () => [await measureIdle('tsx'), await measureIdle('compiled')]);
 
     // 5. Latency of `run` at a 1 s interval.
@@ -208,23 +215,25 @@ async function main(): Promise<void> {
   }
 
   /** `backfill` (compiled, as the image) of `repeats` × 10,000 events from the synthetic source. */
-  async function syntheticBacklog(repeats: number): Promise<ForwarderRun> {
-    const source = await startSyntheticCloudWatch({ cluster: `${runId}-syn${repeats}`, seed: opts.seed, baseEvents: 10_000, repeats, streams: opts.streams, mutationShare: opts.mutationShare, payloadBytes: opts.payloadBytes });
+  async function syntheticBacklog(repeats: number, name: string, extraEnv: Record<string, string> = {}): Promise<SyntheticRun> {
+    const source = await startSyntheticCloudWatch({ cluster: `${runId}-${name}`, seed: opts.seed, baseEvents: 10_000, repeats, streams: opts.streams, mutationShare: opts.mutationShare, payloadBytes: opts.payloadBytes });
     try {
       const t: ForwarderTarget = { cloudwatch: source.url, elastic: elastic!, group: source.logGroupName, auditEvents: source.auditEvents, expectedDocs: source.expectedDocs, bytes: source.bytes };
+      const prefiltered = extraEnv.EKS_FORWARDER_PREFILTER === 'true';
       const run = await measureForwarder(t, {
-        label: `backfill of ${source.auditEvents} events, synthetic source, 5 req/s, compiled`,
+        label: `backfill of ${source.auditEvents} events, synthetic source${prefiltered ? ', prefilter on' : ''}, 5 req/s`,
         launcher: 'compiled',
         command: 'backfill',
         requestsPerSecond: 5,
-        indexSuffix: suffix(`syn${repeats}`),
+        indexSuffix: suffix(name),
         window: source.window,
         slices: 1,
         timeoutMs: Math.max(300_000, source.auditEvents * 5),
         nodeArgs: opts.nodeArgs,
+        extraEnv,
       });
-      say(`   ${describe(run)}`);
-      return run;
+      say(`   ${describe(run)}; served ${source.served.events} events, ${(source.served.bytes / 1e6).toFixed(0)} MB in ${source.served.calls} calls`);
+      return { run, served: { ...source.served } };
     } finally {
       await source.close();
     }

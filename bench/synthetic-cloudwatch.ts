@@ -2,14 +2,17 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expectedDocuments } from '../localstack/expected.js';
 import { auditEvents, generateScenario, type ScenarioAuditEvent } from '../localstack/scenario.js';
+import { filterPatternMatches } from '../test/support/filter-pattern-evaluator.js';
 
 /**
  * A FilterLogEvents endpoint (the JSON 1.1 protocol the SDK speaks) over a backlog too big for
  * the emulator: LocalStack would need hours and gigabytes to hold and page 1,000,000 events (its
  * per-call cost grows with the group). It serves one seeded hour of the scenario generator
  * repeated `repeats` times, each copy an hour earlier and with its own auditIDs, so every event
- * still becomes its own document. Only for the memory-against-backlog check: the forwarder is
- * the real, unchanged CLI; what this stands in for is only the service's storage.
+ * still becomes its own document. For the memory-against-backlog check and the prefilter's
+ * bytes (LocalStack ignores filter patterns; this applies them with the tests' evaluator of the
+ * documented syntax). The forwarder is the real, unchanged CLI; what this stands in for is only
+ * the service's storage and filtering.
  */
 export interface SyntheticCloudWatch {
   url: string;
@@ -18,6 +21,8 @@ export interface SyntheticCloudWatch {
   expectedDocs: number;
   bytes: number;
   window: { from: number; to: number };
+  /** What was served so far: FilterLogEvents calls, events and message bytes in the answers. */
+  served: { calls: number; events: number; bytes: number };
   close(): Promise<void>;
 }
 
@@ -63,6 +68,14 @@ export async function startSyntheticCloudWatch(o: SyntheticOptions): Promise<Syn
   };
   let bytes = 0;
   for (const e of base) bytes += e.message.length;
+  const served = { calls: 0, events: 0, bytes: 0 };
+  // Copies differ only in their auditID, which no pattern the compiler emits looks at.
+  const verdicts = new Map<string, boolean[]>();
+  const matchesCached = (pattern: string, baseIndex: number, message: string) => {
+    let v = verdicts.get(pattern);
+    if (!v) verdicts.set(pattern, (v = []));
+    return (v[baseIndex] ??= filterPatternMatches(pattern, message));
+  };
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -75,18 +88,23 @@ export async function startSyntheticCloudWatch(o: SyntheticOptions): Promise<Syn
         res.end(text);
       };
       if (!target.endsWith('.FilterLogEvents')) return reply(400, { __type: 'UnknownOperationException', message: `synthetic source serves FilterLogEvents only, not ${target}` });
-      const q = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { logGroupName?: string; startTime?: number; endTime?: number; nextToken?: string; limit?: number };
+      const q = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { logGroupName?: string; startTime?: number; endTime?: number; nextToken?: string; limit?: number; filterPattern?: string };
       if (q.logGroupName !== scenario.logGroupName) return reply(400, { __type: 'ResourceNotFoundException', message: 'The specified log group does not exist.' });
       const from = q.nextToken !== undefined ? Number(q.nextToken) : lowerBound(q.startTime ?? 0);
       const end = q.endTime === undefined ? total : lowerBound(q.endTime + 1);
-      const to = Math.min(end, from + (q.limit ?? 10_000));
+      const limit = q.limit ?? 10_000;
       const events = [];
-      for (let i = from; i < to; i++) {
-        const e = base[i % n]!;
+      let i = from;
+      for (; i < end && events.length < limit; i++) {
+        const message = messageOf(i);
+        if (q.filterPattern && !matchesCached(q.filterPattern, i % n, message)) continue;
         const timestamp = timestampOf(i);
-        events.push({ logStreamName: e.stream, timestamp, ingestionTime: timestamp + 1_000, message: messageOf(i), eventId: String(i).padStart(20, '0') });
+        events.push({ logStreamName: base[i % n]!.stream, timestamp, ingestionTime: timestamp + 1_000, message, eventId: String(i).padStart(20, '0') });
+        served.bytes += message.length;
       }
-      reply(200, { events, searchedLogStreams: [], ...(to < end ? { nextToken: String(to) } : {}) });
+      served.calls += 1;
+      served.events += events.length;
+      reply(200, { events, searchedLogStreams: [], ...(i < end ? { nextToken: String(i) } : {}) });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -98,6 +116,7 @@ export async function startSyntheticCloudWatch(o: SyntheticOptions): Promise<Syn
     expectedDocs: expectedDocuments(scenario).expected.size * o.repeats,
     bytes: bytes * o.repeats,
     window: { from: timestampOf(0) - 1_000, to: timestampOf(total - 1) + 1_000 },
+    served,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -3,59 +3,7 @@ import { parseAuditEvent } from '../../src/transform/audit-event.js';
 import { compileFilterPattern, MAX_FILTER_PATTERN_LENGTH } from '../../src/transform/filter-pattern.js';
 import { applyPolicy, compilePolicy, DEFAULT_POLICY, type AuditPolicy } from '../../src/transform/policy.js';
 import { loadCorpus } from '../support/corpus.js';
-
-/**
- * A small evaluator of the CloudWatch JSON filter syntax the compiler emits (`{ ... }`, `||`,
- * `&&`, parentheses, `$.a.b = "v"` / `!=`, `*` as a wildcard), so the test can check the
- * pattern against real events. A comparison on a missing field is false, as in CloudWatch.
- */
-function matches(pattern: string, event: unknown): boolean {
-  const tokens = pattern.match(/\{|\}|\(|\)|\|\||&&|!=|=|\$(?:\.[A-Za-z_][A-Za-z0-9_]*)+|"(?:[^"\\]|\\.)*"/g)!;
-  expect(tokens.join('')).toBe(pattern.replace(/\s+/g, ''));
-  let i = 0;
-  const next = () => tokens[i++]!;
-  const peek = () => tokens[i];
-  const field = (path: string) => path.slice(2).split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], event);
-  const equal = (actual: unknown, wanted: string) => {
-    if (typeof actual !== 'string') return false;
-    const re = new RegExp(`^${wanted.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-    return re.test(actual);
-  };
-  const factor = (): boolean => {
-    if (peek() === '(') {
-      next();
-      const v = expr();
-      expect(next()).toBe(')');
-      return v;
-    }
-    const selector = next();
-    const op = next();
-    const value = JSON.parse(next()) as string;
-    const actual = field(selector);
-    if (op === '=') return equal(actual, value);
-    return actual !== undefined && !equal(actual, value);
-  };
-  const term = (): boolean => {
-    let v = factor();
-    while (peek() === '&&') {
-      next();
-      v = factor() && v;
-    }
-    return v;
-  };
-  const expr = (): boolean => {
-    let v = term();
-    while (peek() === '||') {
-      next();
-      v = term() || v;
-    }
-    return v;
-  };
-  expect(next()).toBe('{');
-  const result = expr();
-  expect(next()).toBe('}');
-  return result;
-}
+import { filterPatternMatches, jsonPatternMatches } from '../support/filter-pattern-evaluator.js';
 
 const corpus = loadCorpus().concat(loadCorpus('audit-events-variants.jsonl'));
 
@@ -67,7 +15,7 @@ function check(policy: AuditPolicy) {
   for (const { line, event } of corpus) {
     const parsed = parseAuditEvent(line);
     if (!parsed.ok) continue;
-    const selected = matches(pattern, event);
+    const selected = jsonPatternMatches(pattern, event);
     if (applyPolicy(compiled, parsed.event)) {
       kept += 1;
       expect(selected, `kept by the policy but excluded by ${pattern}: ${line.slice(0, 200)}`).toBe(true);
@@ -113,5 +61,20 @@ describe('compileFilterPattern', () => {
     const many = Array.from({ length: 80 }, (_, i) => `user-number-${i}`);
     expect(compileFilterPattern({ apiVersion: 'audit.k8s.io/v1', kind: 'Policy', rules: [{ level: 'Metadata', users: many }] })).toBeUndefined();
     expect(MAX_FILTER_PATTERN_LENGTH).toBe(1024);
+  });
+});
+
+describe('the filter pattern evaluator the tests and the benchmark rely on', () => {
+  it('matches a term pattern as a substring, and a JSON pattern only on JSON messages', () => {
+    expect(filterPatternMatches('"[Truncated...]"', '{"kind":"Event","verb":"cre[Truncated...]')).toBe(true);
+    expect(filterPatternMatches('"[Truncated...]"', '{"kind":"Event"}')).toBe(false);
+    expect(filterPatternMatches('{ $.verb = "create" }', '{"verb":"create"}')).toBe(true);
+    expect(filterPatternMatches('{ $.verb = "create" }', '{"verb":"cre')).toBe(false);
+    expect(filterPatternMatches('{ ($.verb = "get") || ($.objectRef.resource = "pod*") }', '{"verb":"list","objectRef":{"resource":"pods"}}')).toBe(true);
+    expect(filterPatternMatches('{ $.user.username != "x" }', '{"verb":"list"}')).toBe(false);
+  });
+
+  it('refuses syntax it does not know rather than guessing', () => {
+    expect(() => jsonPatternMatches('{ $.count > 3 }', {})).toThrow(/unsupported/);
   });
 });
