@@ -14,10 +14,19 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real CLI in its own process (through tsx, as `npm start` does). */
-export function runCli(args: string[], env: Record<string, string | undefined>, opts: { timeoutMs?: number } = {}): Promise<CliResult> {
+export interface RunCliOptions {
+  timeoutMs?: number;
+  /** Another `node` binary (default: the one running the tests). */
+  node?: string;
+  /** Run this compiled `cli/bin.js` instead of the TypeScript source through tsx. */
+  compiledBin?: string;
+}
+
+/** Runs the real CLI in its own process (through tsx, as `npm start` does, unless compiledBin). */
+export function runCli(args: string[], env: Record<string, string | undefined>, opts: RunCliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...args], {
+    const entry = opts.compiledBin ? [opts.compiledBin] : ['--import', 'tsx', BIN];
+    const child = spawn(opts.node ?? process.execPath, [...entry, ...args], {
       cwd: REPO_ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', EKS_FORWARDER_HTTP_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
