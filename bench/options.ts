@@ -18,7 +18,7 @@ export interface BenchOptions {
   /** Audit events per second put during the latency phase, and for how long. */
   latencyRate: number;
   latencySeconds: number;
-  /** Phases to leave out (comma separated: read,warmup,write,heavy,build,backfill,backfill2,tsx,run,memory,scale,prefilter,idle,latency). */
+  /** Phases to leave out (comma separated: read,warmup,write,heavy,build,backfill,backfill2,tsx,run,memory,scale,prefilter,slices,idle,latency). */
   skip: Set<string>;
   /** node's flags for the forwarder processes (e.g. --max-old-space-size=96, --cpu-prof), to try V8 settings or profile. */
   nodeArgs: string[];
@@ -29,7 +29,7 @@ export interface BenchOptions {
 const USAGE = `npm run bench -- [--quick] [--events N] [--streams N] [--mutation-share X] [--payload-bytes N]
                  [--seed N] [--skip-seed] [--scale] [--slices N] [--latency-rate N] [--latency-seconds N]
                  [--node-args='--max-old-space-size=96 --cpu-prof'] [--rerender results/<file>.json]
-                 [--skip read,warmup,write,heavy,build,backfill,backfill2,tsx,run,memory,scale,prefilter,idle,latency]`;
+                 [--skip read,warmup,write,heavy,build,backfill,backfill2,tsx,run,memory,scale,prefilter,slices,idle,latency]`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({

@@ -164,6 +164,15 @@ async function main(): Promise<void> {
       const filtered = await syntheticBacklog(repeats, 'pf-on', { EKS_FORWARDER_PREFILTER: 'true' });
       return { plain, filtered };
     });
+    // Slices pay off when one reader cannot use the budget: each call's round trip (~400 ms for
+    // 1 MB from AWS) caps a serial reader below 5 req/s. LocalStack answers one call at a time,
+    // so the synthetic source stands in, with that latency added to every answer.
+    results.slices = await phase('slices', async () => {
+      const repeats = Math.max(1, Math.round(spec.events / 20_000));
+      const one = await syntheticBacklog(repeats, 'sl-1', {}, { slices: 1, callLatencyMs: SLICE_LATENCY_MS });
+      const four = await syntheticBacklog(repeats, 'sl-4', {}, { slices: 4, callLatencyMs: SLICE_LATENCY_MS });
+      return { one, four, callLatencyMs: SLICE_LATENCY_MS, speedup: one.run.wallSeconds / four.run.wallSeconds };
+    });
     results.idle = await phase('idle', async () => [await measureIdle('tsx'), await measureIdle('compiled')]);
 
     // 5. Latency of `run` at a 1 s interval.
@@ -215,19 +224,19 @@ async function main(): Promise<void> {
   }
 
   /** `backfill` (compiled, as the image) of `repeats` × 10,000 events from the synthetic source. */
-  async function syntheticBacklog(repeats: number, name: string, extraEnv: Record<string, string> = {}): Promise<SyntheticRun> {
-    const source = await startSyntheticCloudWatch({ cluster: `${runId}-${name}`, seed: opts.seed, baseEvents: 10_000, repeats, streams: opts.streams, mutationShare: opts.mutationShare, payloadBytes: opts.payloadBytes });
+  async function syntheticBacklog(repeats: number, name: string, extraEnv: Record<string, string> = {}, o: { slices?: number; callLatencyMs?: number } = {}): Promise<SyntheticRun> {
+    const source = await startSyntheticCloudWatch({ cluster: `${runId}-${name}`, seed: opts.seed, baseEvents: 10_000, repeats, streams: opts.streams, mutationShare: opts.mutationShare, payloadBytes: opts.payloadBytes, callLatencyMs: o.callLatencyMs });
     try {
       const t: ForwarderTarget = { cloudwatch: source.url, elastic: elastic!, group: source.logGroupName, auditEvents: source.auditEvents, expectedDocs: source.expectedDocs, bytes: source.bytes };
       const prefiltered = extraEnv.EKS_FORWARDER_PREFILTER === 'true';
       const run = await measureForwarder(t, {
-        label: `backfill of ${source.auditEvents} events, synthetic source${prefiltered ? ', prefilter on' : ''}, 5 req/s`,
+        label: `backfill of ${source.auditEvents} events, synthetic source${prefiltered ? ', prefilter on' : ''}${o.callLatencyMs ? `, ${o.callLatencyMs} ms a call` : ''}${o.slices ? `, ${o.slices} slice${o.slices > 1 ? 's' : ''}` : ''}, 5 req/s`,
         launcher: 'compiled',
         command: 'backfill',
         requestsPerSecond: 5,
         indexSuffix: suffix(name),
         window: source.window,
-        slices: 1,
+        slices: o.slices ?? 1,
         timeoutMs: Math.max(300_000, source.auditEvents * 5),
         nodeArgs: opts.nodeArgs,
         extraEnv,
@@ -239,6 +248,8 @@ async function main(): Promise<void> {
     }
   }
 }
+
+const SLICE_LATENCY_MS = 400;
 
 function describe(r: ForwarderRun): string {
   return `${r.label}: ${r.indexedDocs}/${r.expectedDocs} docs, ${r.eventsPerSecond.toFixed(0)} events/s, peak RSS ${r.peakRssMb.toFixed(0)} MB, CPU ${r.cpuSeconds.toFixed(1)} s, ${r.calls.calls} calls`;

@@ -35,6 +35,8 @@ export interface SyntheticOptions {
   streams: number;
   mutationShare: number;
   payloadBytes: number;
+  /** Added to every answer, as the round trip to a remote service would (default 0). */
+  callLatencyMs?: number;
 }
 
 const HOUR_MS = 3_600_000;
@@ -104,7 +106,9 @@ export async function startSyntheticCloudWatch(o: SyntheticOptions): Promise<Syn
       }
       served.calls += 1;
       served.events += events.length;
-      reply(200, { events, searchedLogStreams: [], ...(i < end ? { nextToken: String(i) } : {}) });
+      const body = { events, searchedLogStreams: [], ...(i < end ? { nextToken: String(i) } : {}) };
+      if (o.callLatencyMs) setTimeout(() => reply(200, body), o.callLatencyMs);
+      else reply(200, body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
