@@ -77,6 +77,9 @@ describe('chaos: SIGKILL at random moments while events, some late, keep arrivin
       240_000,
     );
     await eventually(async () => readRunCheckpoint(stateDir)?.windowEnd === undefined, 'a drained window', 60_000);
+    // The earlier processes may have done all the work: wait until this one has drained a window
+    // itself, so the SIGTERM meets its handler rather than a process still loading.
+    await eventually(async () => final.stderr().includes('"msg":"window drained"'), 'the last process draining a window', 60_000);
     final.child.kill('SIGTERM');
     expect(await final.exited).toBe(0);
 
