@@ -1,7 +1,8 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { FinalizeHandler, FinalizeHandlerArguments, MetadataBearer } from '@smithy/types';
-import type { RequestBudget } from './request-budget.js';
+import type { BudgetSlot, RequestBudget } from './request-budget.js';
 
 export interface CloudWatchClientOptions {
   region: string;
@@ -10,6 +11,21 @@ export interface CloudWatchClientOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /** Called after every HTTP attempt, for metrics. */
   onAttempt?: (outcome: { throttled: boolean; status?: number }) => void;
+}
+
+/**
+ * The budget slot of the HTTP attempt in progress: taken before the SDK signs (so a request
+ * that queued for long is still signed fresh) and marked sent by the HTTP handler as it goes on
+ * the wire (so a request held up in between, by async signing or a busy event loop, cannot
+ * leave two requests closer together than the budget allows).
+ */
+const attemptSlot = new AsyncLocalStorage<BudgetSlot>();
+
+class BudgetedHttpHandler extends NodeHttpHandler {
+  override async handle(...[request, options = {}]: Parameters<NodeHttpHandler['handle']>): ReturnType<NodeHttpHandler['handle']> {
+    if (!options.abortSignal?.aborted) attemptSlot.getStore()?.send();
+    return super.handle(request, options);
+  }
 }
 
 /**
@@ -24,20 +40,21 @@ export function createCloudWatchClient(opts: CloudWatchClientOptions): CloudWatc
     // retry loop takes over once the SDK's attempts or retry quota are spent.
     retryMode: 'standard',
     maxAttempts: 4,
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000 }),
+    requestHandler: new BudgetedHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000 }),
   });
   client.middlewareStack.addRelativeTo(
     (next: FinalizeHandler<object, MetadataBearer>) => async (args: FinalizeHandlerArguments<object>) => {
-      const sending = await opts.budget.take();
-      sending();
+      const slot = await opts.budget.take();
       try {
-        const result = await next(args);
+        const result = await attemptSlot.run(slot, () => next(args));
         opts.onAttempt?.({ throttled: false, status: (result.response as { statusCode?: number }).statusCode });
         return result;
       } catch (err) {
         const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
         opts.onAttempt?.({ throttled: e.name === 'ThrottlingException', status: e.$metadata?.httpStatusCode });
         throw err;
+      } finally {
+        slot.release(); // an attempt that failed before the wire must not hold the queue
       }
     },
     { name: 'requestBudget', relation: 'after', toMiddleware: 'retryMiddleware' },
