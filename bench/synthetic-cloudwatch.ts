@@ -90,7 +90,12 @@ export async function startSyntheticCloudWatch(o: SyntheticOptions): Promise<Syn
         res.end(text);
       };
       if (!target.endsWith('.FilterLogEvents')) return reply(400, { __type: 'UnknownOperationException', message: `synthetic source serves FilterLogEvents only, not ${target}` });
-      const q = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { logGroupName?: string; startTime?: number; endTime?: number; nextToken?: string; limit?: number; filterPattern?: string };
+      let q: { logGroupName?: string; startTime?: number; endTime?: number; nextToken?: string; limit?: number; filterPattern?: string };
+      try {
+        q = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        return reply(400, { __type: 'SerializationException', message: 'request body is not JSON' });
+      }
       if (q.logGroupName !== scenario.logGroupName) return reply(400, { __type: 'ResourceNotFoundException', message: 'The specified log group does not exist.' });
       const from = q.nextToken !== undefined ? Number(q.nextToken) : lowerBound(q.startTime ?? 0);
       const end = q.endTime === undefined ? total : lowerBound(q.endTime + 1);

@@ -16,6 +16,8 @@ export async function ensureNode(version: string): Promise<string> {
   if (existsSync(bin)) return bin;
   return withLock(`node-${version}`, async () => {
     if (existsSync(bin)) return bin;
+    // Left by a download that was killed: nobody else holds this version's lock.
+    for (const f of readdirSync(cacheDir('node'))) if (f.startsWith(`.partial-${version}-`)) rmSync(join(cacheDir('node'), f), { recursive: true, force: true });
     const work = mkdtempSync(join(cacheDir('node'), `.partial-${version}-`));
     const logFile = join(work, 'install.log');
     try {

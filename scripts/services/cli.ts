@@ -20,6 +20,7 @@ const save = ({ url, pid, logFile, dataDir }: Service): Saved => ({ url, pid, lo
 runStateCli<State>(
   {
     name: 'services',
+    lock: 'services-state',
     stateFile: 'state.json',
     upCommand: 'npm run services:up',
     async start() {

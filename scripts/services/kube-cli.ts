@@ -9,6 +9,7 @@ import { runStateCli } from './state-cli.js';
 runStateCli<KubeApiServerInfo>(
   {
     name: 'kube-apiserver',
+    lock: 'kube-state',
     stateFile: 'kube-state.json',
     upCommand: 'tsx scripts/services/kube-cli.ts up',
     async start() {

@@ -6,8 +6,10 @@ import { log, readFileSafe, runDir, withLock } from './cache.js';
 export interface DetachedServices<S> {
   /** For messages: "services", "kube-apiserver". */
   name: string;
-  /** State file under the run directory; also names the lock. */
+  /** State file under the run directory. */
   stateFile: string;
+  /** Lock held by `up` and `down` (shared by every checkout on the machine: keep it stable). */
+  lock: string;
   /** The command that starts them, for the "not up" message. */
   upCommand: string;
   start(): Promise<S>;
@@ -57,7 +59,7 @@ export function runStateCli<S>(spec: DetachedServices<S>, usage: string, extra: 
     printEnv(s);
   }
 
-  const locked = (fn: () => Promise<void>) => () => withLock(spec.stateFile.replace(/\.json$/, ''), fn);
+  const locked = (fn: () => Promise<void>) => () => withLock(spec.lock, fn);
   const commands: Record<string, () => Promise<void>> = { ...extra, up: locked(up), down: locked(down), env };
   const cmd = commands[process.argv[2] ?? ''];
   if (!cmd) {

@@ -10,24 +10,29 @@ import { auditIndexPattern, seedCluster, type SeededCluster } from '../support/s
 
 // The machines run Node 20, the image a current LTS, and the AWS SDK drops Node 20 in early 2027:
 // the compiled CLI, as the image runs it (its NODE_OPTIONS), forwards exactly on each LTS line.
+let dist: string;
+beforeAll(() => {
+  // Inside the repo (git-ignored), so the compiled modules resolve node_modules as in the image.
+  mkdirSync(path.join(REPO_ROOT, '.scratch'), { recursive: true });
+  dist = mkdtempSync(path.join(REPO_ROOT, '.scratch', 'lts-dist-'));
+  execFileSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', dist], { cwd: REPO_ROOT });
+}, 300_000);
+afterAll(() => {
+  if (dist) rmSync(dist, { recursive: true, force: true });
+});
+
 describe.each(LTS_NODE_VERSIONS)('the compiled CLI on Node %s', (version) => {
   let node: string;
-  let dist: string;
   let es: Client;
   let seeded: SeededCluster;
 
   beforeAll(async () => {
     node = await ensureNode(version);
-    // Inside the repo (git-ignored), so the compiled modules resolve node_modules as in the image.
-    mkdirSync(path.join(REPO_ROOT, '.scratch'), { recursive: true });
-    dist = mkdtempSync(path.join(REPO_ROOT, '.scratch', 'lts-dist-'));
-    execFileSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', dist], { cwd: REPO_ROOT });
     es = elasticClient();
     seeded = await seedCluster({ prefix: `lts${version.split('.')[0]}`, events: 1_500, seed: 2200 + Number(version.split('.')[0]), truncated: 1, auditStreams: 2 });
   }, 600_000);
   afterAll(async () => {
     await es?.close();
-    if (dist) rmSync(dist, { recursive: true, force: true });
   });
 
   it('reports its version, and backfills a seeded cluster exactly with the image NODE_OPTIONS', async () => {
