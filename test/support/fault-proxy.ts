@@ -240,8 +240,14 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     const kept = items.filter((_, i) => !rejected.has(i));
     let upstream: Upstream;
     if (kept.length === 0) {
-      // ES refuses an empty bulk body, so answer for it.
-      upstream = { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from('{"took":0,"errors":false,"items":[]}') };
+      // ES refuses an empty bulk body, so answer for it, as ES would: its client rejects a 2xx
+      // answer without the product header (ProductNotSupportedError), which once made every
+      // bulk that the injected rejections emptied fail as a whole, and a test hang at random.
+      upstream = {
+        status: 200,
+        headers: { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' },
+        body: Buffer.from('{"took":0,"errors":false,"items":[]}'),
+      };
     } else {
       // Rejected items never reach upstream, so a test cannot pass by their being indexed anyway.
       const ndjson = Buffer.from(kept.flatMap((it) => it.lines).join('\n') + '\n');
