@@ -1,11 +1,11 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { auditIndexPrefix } from '../src/transform/calico-document.js';
-import { REPO_ROOT } from '../test/support/cli.js';
+import { compileCli, imageNodeOptions, REPO_ROOT } from '../test/support/cli.js';
 import { forwarderEnv } from '../test/support/scenario.js';
 import { startCountingProxy, type CallStats } from './cloudwatch-proxy.js';
 import { sampleDocCount, sampleProcess, type Point } from './samplers.js';
@@ -26,10 +26,7 @@ export type Launcher = 'tsx' | 'compiled';
 export function buildCompiled(): string | undefined {
   rmSync(COMPILED_DIR, { recursive: true, force: true });
   try {
-    execFileSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', COMPILED_DIR], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    compileCli(COMPILED_DIR);
     return undefined;
   } catch (err) {
     // tsc still emits on type errors (src/ is edited concurrently): run what it emitted, say so.
@@ -113,19 +110,13 @@ export interface ForwarderRunOptions {
   nodeArgs?: string[];
 }
 
-/** The image's `ENV NODE_OPTIONS` (its V8 heap settings), so compiled runs run as the image does. */
-export function imageNodeOptions(): string {
-  const dockerfile = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
-  return /^ENV NODE_OPTIONS="([^"]*)"/m.exec(dockerfile)?.[1] ?? '';
-}
-
 /** Starts the real CLI with the probe preloaded. */
 export function spawnForwarder(args: string[], env: Record<string, string>, logLevel: string, launcher: Launcher = 'tsx', nodeArgs: string[] = []): ChildProcess {
   const argv = [...nodeArgs, ...(launcher === 'tsx' ? ['--import', 'tsx', '--import', PROBE, BIN] : ['--import', PROBE, COMPILED_BIN])];
   const image = launcher === 'compiled' ? { NODE_OPTIONS: imageNodeOptions() } : {};
   const child = spawn(process.execPath, [...argv, ...args], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: logLevel, ...image, ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: logLevel, EKS_FORWARDER_HTTP_PORT: '0', ...image, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // Never leave a forwarder behind when the bench dies.

@@ -6,6 +6,8 @@ import { parseAuditEvent } from '../src/transform/audit-event.js';
 import { auditIndexName, auditIndexPrefix, calicoDocument, documentId } from '../src/transform/calico-document.js';
 import { compilePolicy, DEFAULT_POLICY } from '../src/transform/policy.js';
 import { transformPage } from '../src/transform/transform-page.js';
+import { docCount } from '../test/support/elastic.js';
+import { deadLetterIndex } from '../test/support/scenario.js';
 
 export interface TransformCost {
   auditEvents: number;
@@ -43,7 +45,7 @@ export function logEvents(scenario: Scenario): LogEvent[] {
 
 /** What the forwarder indexes: the project's own transform with the default policy, done once. */
 export function policyDocuments(events: LogEvent[], indexSuffix: string): { docs: PreparedDocuments; cost: TransformCost } {
-  const ctx = { policy: compilePolicy(DEFAULT_POLICY), groupName: 'bench', indexSuffix, deadLetterIndex: `eks-log-forwarder-deadletter.${indexSuffix}` };
+  const ctx = { policy: compilePolicy(DEFAULT_POLICY), groupName: 'bench', indexSuffix, deadLetterIndex: deadLetterIndex(indexSuffix) };
   const t0 = performance.now();
   // Page-sized chunks, as the pipeline calls it.
   const requests = [];
@@ -76,7 +78,7 @@ export function allDocuments(events: LogEvent[], indexSuffix: string): PreparedD
 export async function measureWrite(elasticUrl: string, label: string, indexSuffix: string, docs: PreparedDocuments): Promise<WriteCeiling> {
   const client = new Client({ node: elasticUrl, requestTimeout: 120_000 });
   try {
-    await ensureIndexTemplates(client, { indexSuffix, deadLetterIndex: `eks-log-forwarder-deadletter.${indexSuffix}` });
+    await ensureIndexTemplates(client, { indexSuffix, deadLetterIndex: deadLetterIndex(indexSuffix) });
     const t0 = performance.now();
     const result = await client.helpers.bulk({
       datasource: docs.requests,
@@ -89,8 +91,7 @@ export async function measureWrite(elasticUrl: string, label: string, indexSuffi
     });
     const seconds = (performance.now() - t0) / 1000;
     const pattern = `${auditIndexPrefix(indexSuffix)}*`;
-    await client.indices.refresh({ index: pattern, ignore_unavailable: true, allow_no_indices: true });
-    const indexed = (await client.count({ index: pattern, ignore_unavailable: true, allow_no_indices: true })).count;
+    const indexed = await docCount(client, pattern);
     return {
       label,
       indexSuffix,

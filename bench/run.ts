@@ -10,10 +10,13 @@ import { DeleteLogGroupCommand, DescribeLogGroupsCommand } from '@aws-sdk/client
 import { Client } from '@elastic/elasticsearch';
 import { startServices, type RunningServices } from '../scripts/services/index.js';
 import { auditIndexPrefix } from '../src/transform/calico-document.js';
-import { buildCompiled, imageNodeOptions, measureForwarder, measureIdle, type ForwarderRun, type ForwarderTarget, type Launcher } from './measure-forwarder.js';
+import { auditTemplateName, deadLetterTemplateName } from '../src/sink/index-template.js';
+import { deadLetterIndex } from '../test/support/scenario.js';
+import { buildCompiled, measureForwarder, measureIdle, type ForwarderRun, type ForwarderTarget, type Launcher } from './measure-forwarder.js';
 import { measureLatency } from './measure-latency.js';
 import { forwarderPageLimit, measureRead, plainClient } from './measure-read.js';
 import { allDocuments, logEvents, measureWrite, policyDocuments } from './measure-write.js';
+import { imageNodeOptions } from '../test/support/cli.js';
 import { parseOptions } from './options.js';
 import { startSyntheticCloudWatch } from './synthetic-cloudwatch.js';
 import { rerender, writeReport, type BenchResults, type SyntheticRun } from './report.js';
@@ -260,9 +263,9 @@ async function cleanUp(cw: ReturnType<typeof plainClient>, elastic: string, crea
   const es = new Client({ node: elastic });
   try {
     for (const s of created.suffixes) {
-      const names = Object.keys(await es.indices.get({ index: `${auditIndexPrefix(s)}*,eks-log-forwarder-deadletter.${s}`, ignore_unavailable: true, allow_no_indices: true }));
+      const names = Object.keys(await es.indices.get({ index: `${auditIndexPrefix(s)}*,${deadLetterIndex(s)}`, ignore_unavailable: true, allow_no_indices: true }));
       if (names.length) await es.indices.delete({ index: names.join(',') });
-      for (const t of [`eks-log-forwarder-audit.${s}`, `eks-log-forwarder-deadletter.${s}`]) await es.indices.deleteIndexTemplate({ name: t }).catch(() => undefined);
+      for (const t of [auditTemplateName(s), deadLetterTemplateName(s)]) await es.indices.deleteIndexTemplate({ name: t }).catch(() => undefined);
     }
     for (const g of created.groups) await cw.send(new DeleteLogGroupCommand({ logGroupName: g })).catch(() => undefined);
   } catch (err) {

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { Client } from '@elastic/elasticsearch';
+import { docCount } from '../test/support/elastic.js';
 
 /** Seconds since the sampler started, and the value then. */
 export interface Point {
@@ -20,13 +21,17 @@ export interface ProcSample {
 
 const CLK_TCK = 100; // getconf CLK_TCK on Linux x86-64
 
-function statusKb(pid: number, field: string): number | undefined {
+function statusKb(pid: number, ...fields: string[]): (number | undefined)[] {
+  let status: string;
   try {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : undefined;
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
   } catch {
-    return undefined;
+    return fields.map(() => undefined);
   }
+  return fields.map((field) => {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+    return m ? Number(m[1]) : undefined;
+  });
 }
 
 function cpuTicks(pid: number): number | undefined {
@@ -56,13 +61,13 @@ export function sampleProcess(pid: number): { stop(): ProcSample } {
   const t0 = performance.now();
   const out: ProcSample = { rss: [], hwmMb: 0, childPeakMb: 0, cpuSeconds: 0 };
   const tick = () => {
-    const rss = statusKb(pid, 'VmRSS');
+    const [rss, hwm] = statusKb(pid, 'VmRSS', 'VmHWM');
     if (rss === undefined) return;
     out.rss.push({ t: (performance.now() - t0) / 1000, v: rss / 1024 });
-    out.hwmMb = Math.max(out.hwmMb, (statusKb(pid, 'VmHWM') ?? 0) / 1024);
+    out.hwmMb = Math.max(out.hwmMb, (hwm ?? 0) / 1024);
     const ticks = cpuTicks(pid);
     if (ticks !== undefined) out.cpuSeconds = ticks / CLK_TCK;
-    const kids = children(pid).reduce((s, c) => s + (statusKb(c, 'VmRSS') ?? 0), 0);
+    const kids = children(pid).reduce((s, c) => s + (statusKb(c, 'VmRSS')[0] ?? 0), 0);
     out.childPeakMb = Math.max(out.childPeakMb, kids / 1024);
   };
   tick();
@@ -110,9 +115,7 @@ export function sampleDocCount(elasticUrl: string, pattern: string): { series: P
       stopped = true;
       // The last point is exact: whatever was acknowledged is made searchable first.
       try {
-        await client.indices.refresh({ index: pattern, ignore_unavailable: true, allow_no_indices: true });
-        const { count } = await client.count({ index: pattern, ignore_unavailable: true, allow_no_indices: true });
-        series.push({ t: (performance.now() - t0) / 1000, v: count });
+        series.push({ t: (performance.now() - t0) / 1000, v: await docCount(client, pattern) });
       } catch {
         // ES gone: the series ends with the last sampled count
       }

@@ -73,10 +73,10 @@ export async function startSyntheticCloudWatch(o: SyntheticOptions): Promise<Syn
   const served = { calls: 0, events: 0, bytes: 0 };
   // Copies differ only in their auditID, which no pattern the compiler emits looks at.
   const verdicts = new Map<string, boolean[]>();
-  const matchesCached = (pattern: string, baseIndex: number, message: string) => {
+  const matchesCached = (pattern: string, baseIndex: number) => {
     let v = verdicts.get(pattern);
     if (!v) verdicts.set(pattern, (v = []));
-    return (v[baseIndex] ??= filterPatternMatches(pattern, message));
+    return (v[baseIndex] ??= filterPatternMatches(pattern, base[baseIndex]!.message));
   };
 
   const server = http.createServer((req, res) => {
@@ -103,8 +103,8 @@ export async function startSyntheticCloudWatch(o: SyntheticOptions): Promise<Syn
       const events = [];
       let i = from;
       for (; i < end && events.length < limit; i++) {
+        if (q.filterPattern && !matchesCached(q.filterPattern, i % n)) continue;
         const message = messageOf(i);
-        if (q.filterPattern && !matchesCached(q.filterPattern, i % n, message)) continue;
         const timestamp = timestampOf(i);
         events.push({ logStreamName: base[i % n]!.stream, timestamp, ingestionTime: timestamp + 1_000, message, eventId: String(i).padStart(20, '0') });
         served.bytes += message.length;

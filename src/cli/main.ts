@@ -243,7 +243,9 @@ async function verifyCommand(options: Record<string, unknown>, log: Logger): Pro
  * from the LogCollector and Secret read once. A ConfigError is returned, not thrown, so that
  * `doctor` can report it as its first verdict.
  */
-async function inspectedSettings(options: Record<string, unknown>): Promise<{ settings: Settings | ConfigError; store: (settings: Settings) => CheckpointStore }> {
+async function inspectedSettings(
+  options: Record<string, unknown>,
+): Promise<{ settings: Settings | ConfigError; store: (settings: Settings) => CheckpointStore; proc: ProcessSettings }> {
   const env = settingsFromEnv(process.env);
   const flags = flagsFrom(options);
   const proc = resolveProcessSettings(env, flags);
@@ -255,14 +257,14 @@ async function inspectedSettings(options: Record<string, unknown>): Promise<{ se
       throw err;
     }
   };
-  if (proc.configSource !== 'kubernetes') return { settings: attempt(), store: (s) => new FileCheckpointStore(s.stateDir, runKey(s)) };
+  if (proc.configSource !== 'kubernetes') return { settings: attempt(), store: runStore, proc };
   const { KubeConfig, readClusterConfig, defaultChainHasCredentials, ConfigMapCheckpointStore } = await loadKube();
   const kc = new KubeConfig();
   kc.loadFromDefault();
   const cluster = await readClusterConfig(kc, proc.namespace, defaultChainHasCredentials);
   const store = (s: Settings) => new ConfigMapCheckpointStore(kc, proc.namespace, runKey(s));
-  if (cluster.state !== 'ready') return { settings: new ConfigError('LogCollector / Secret', cluster.reason), store };
-  return { settings: attempt(cluster.settings), store };
+  if (cluster.state !== 'ready') return { settings: new ConfigError('LogCollector / Secret', cluster.reason), store, proc };
+  return { settings: attempt(cluster.settings), store, proc };
 }
 
 function runKey(settings: Settings): string {
@@ -297,9 +299,8 @@ async function doctorCommand(options: Record<string, unknown>): Promise<number> 
 }
 
 async function statusCommand(options: Record<string, unknown>): Promise<number> {
-  const { settings, store } = await inspectedSettings(options);
+  const { settings, store, proc } = await inspectedSettings(options);
   if (settings instanceof ConfigError) throw settings;
-  const proc = resolveProcessSettings(settingsFromEnv(process.env), flagsFrom(options));
   const url = typeof options.url === 'string' ? options.url : `http://127.0.0.1:${proc.httpPort}`;
   const report = await collectStatus({ store: store(settings), url });
   process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : formatStatus(report));

@@ -14,6 +14,7 @@ import { checkpointKey, FileCheckpointStore } from '../checkpoint/file-store.js'
 import { ConfigError } from '../config/errors.js';
 import type { Settings } from '../config/settings.js';
 import { createElasticClient } from '../sink/elastic-client.js';
+import { auditTemplateName, deadLetterTemplateName } from '../sink/index-template.js';
 import { createCloudWatchClient } from '../source/cloudwatch-client.js';
 import { createRequestBudget } from '../source/request-budget.js';
 import { auditIndexPrefix } from '../transform/calico-document.js';
@@ -491,8 +492,6 @@ function cloudwatchHint(err: unknown, settings: Settings): string {
 
 // --- Elasticsearch helpers ----------------------------------------------------------------
 
-const auditTemplateName = (suffix: string) => `eks-log-forwarder-audit.${suffix}`;
-const deadLetterTemplateName = (suffix: string) => `eks-log-forwarder-deadletter.${suffix}`;
 
 function statusOf(err: unknown): number | undefined {
   return (err as { meta?: { statusCode?: number } })?.meta?.statusCode;

@@ -57,10 +57,14 @@ export interface TemplateOptions {
   ilmPolicy?: string;
 }
 
+/** Names of the index templates this forwarder installs for a cluster suffix. */
+export const auditTemplateName = (suffix: string) => `eks-log-forwarder-audit.${suffix}`;
+export const deadLetterTemplateName = (suffix: string) => `eks-log-forwarder-deadletter.${suffix}`;
+
 /** Installs the audit and dead-letter index templates unless they already exist. */
 export async function ensureIndexTemplates(client: Client, opts: TemplateOptions): Promise<string[]> {
   const installed: string[] = [];
-  const auditName = `eks-log-forwarder-audit.${opts.indexSuffix}`;
+  const auditName = auditTemplateName(opts.indexSuffix);
   if (!(await client.indices.existsIndexTemplate({ name: auditName }))) {
     const settings = {
       number_of_shards: 1,
@@ -83,7 +87,7 @@ export async function ensureIndexTemplates(client: Client, opts: TemplateOptions
     }
     installed.push(auditName);
   }
-  const deadName = `eks-log-forwarder-deadletter.${opts.indexSuffix}`;
+  const deadName = deadLetterTemplateName(opts.indexSuffix);
   if (!(await client.indices.existsIndexTemplate({ name: deadName }))) {
     await client.indices.putIndexTemplate({
       name: deadName,

@@ -1,21 +1,21 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureNode, LTS_NODE_VERSIONS } from '../../scripts/node-runtime.js';
-import { REPO_ROOT, runCli } from '../support/cli.js';
+import { compileCli, imageNodeOptions, REPO_ROOT, runCli } from '../support/cli.js';
 import { elasticClient, idDiff } from '../support/elastic.js';
 import { auditIndexPattern, seedCluster, type SeededCluster } from '../support/scenario.js';
 
 // The machines run Node 20, the image a current LTS, and the AWS SDK drops Node 20 in early 2027:
 // the compiled CLI, as the image runs it (its NODE_OPTIONS), forwards exactly on each LTS line.
 let dist: string;
+let compiledBin: string;
 beforeAll(() => {
-  // Inside the repo (git-ignored), so the compiled modules resolve node_modules as in the image.
   mkdirSync(path.join(REPO_ROOT, '.scratch'), { recursive: true });
   dist = mkdtempSync(path.join(REPO_ROOT, '.scratch', 'lts-dist-'));
-  execFileSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', dist], { cwd: REPO_ROOT });
+  compiledBin = compileCli(dist);
 }, 300_000);
 afterAll(() => {
   if (dist) rmSync(dist, { recursive: true, force: true });
@@ -37,11 +37,10 @@ describe.each(LTS_NODE_VERSIONS)('the compiled CLI on Node %s', (version) => {
 
   it('reports its version, and backfills a seeded cluster exactly with the image NODE_OPTIONS', async () => {
     expect(execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()).toBe(`v${version}`);
-    const imageNodeOptions = /^ENV NODE_OPTIONS="([^"]*)"/m.exec(readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8'))![1]!;
     const result = await runCli(
       ['backfill', '--from', new Date(seeded.window.from).toISOString(), '--to', new Date(seeded.window.to).toISOString(), '--json', '--no-progress'],
-      { ...seeded.env, NODE_OPTIONS: imageNodeOptions },
-      { node, compiledBin: path.join(dist, 'cli', 'bin.js') },
+      { ...seeded.env, NODE_OPTIONS: imageNodeOptions() },
+      { node, compiledBin },
     );
     expect(result.stderr).not.toMatch(/"level":50/);
     // The SDK warns on every start under Node 20; a supported line must start clean.

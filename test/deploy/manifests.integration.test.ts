@@ -10,12 +10,11 @@
 // The first run on a fresh machine builds kube-apiserver and etcd from the Go module proxy
 // (5-15 minutes); later runs reuse the cached binaries.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { start, type KubeApiServer } from '../../scripts/services/kube-apiserver.js';
+import { imageNodeOptions } from '../support/cli.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NS = 'tigera-operator';
@@ -186,8 +185,7 @@ describe('deploy/ manifests on a real kube-apiserver', () => {
       ELASTIC_INDEX_SUFFIX: 'cluster',
     });
     // The heap settings the benchmark measured are the image's; the Deployment repeats them next to its limit.
-    const imageNodeOptions = /^ENV NODE_OPTIONS="([^"]*)"/m.exec(readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
-    expect(env.NODE_OPTIONS).toBe(imageNodeOptions);
+    expect(env.NODE_OPTIONS).toBe(imageNodeOptions());
     const oldSpaceMb = Number(/--max-old-space-size=(\d+)/.exec(String(env.NODE_OPTIONS))?.[1]);
     expect(oldSpaceMb).toBeGreaterThan(0);
     expect(oldSpaceMb).toBeLessThan(256 * 0.75);

@@ -1,11 +1,31 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+export { freePort } from '../../scripts/services/cache.js';
+
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = path.join(REPO_ROOT, 'src', 'cli', 'bin.ts');
+
+let dockerNodeOptions: string | undefined;
+/** The image's `ENV NODE_OPTIONS` (its V8 heap settings), read from the Dockerfile once. */
+export function imageNodeOptions(): string {
+  dockerNodeOptions ??= /^ENV NODE_OPTIONS="([^"]*)"/m.exec(readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8'))?.[1] ?? '';
+  return dockerNodeOptions;
+}
+
+/**
+ * Compiles src/ with the project's build config into `outDir` (inside the repo, so the output
+ * resolves node_modules as in the image) and returns the compiled CLI's path. Throws as tsc does.
+ */
+export function compileCli(outDir: string): string {
+  execFileSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', outDir], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return path.join(outDir, 'cli', 'bin.js');
+}
 
 export interface CliResult {
   code: number | null;
@@ -78,13 +98,3 @@ export function readRunCheckpoint(stateDir: string): { nextToken?: string; windo
   return file ? JSON.parse(readFileSync(path.join(stateDir, file), 'utf8')) : undefined;
 }
 
-/** A loopback port nobody listens on right now (for a forwarder's ops endpoints). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
