@@ -88,9 +88,8 @@ export function judge(r: BenchResults): Target[] {
       met: run.exitCode === 0 && vsBound >= 0.85,
     });
   }
-  const main = [r.backfill, r.backfillDefault, r.backfillTsx, r.run].filter((x): x is ForwarderRun => x !== undefined);
   // Judged as the image runs (compiled, its NODE_OPTIONS); the tsx row is only for comparison.
-  const imageRuns = [...main, r.memoryScale?.big, r.prefilter?.plain.run, r.prefilter?.filtered.run].filter((f): f is ForwarderRun => f !== undefined && f.launcher === 'compiled');
+  const imageRuns = allRuns(r).filter((f) => f.launcher === 'compiled');
   if (imageRuns.length) {
     const peak = Math.max(...imageRuns.map((f) => f.peakRssMb));
     t.push({ name: `peak RSS <= ${RSS_LIMIT_MB} MB, every backlog, as in the image`, value: `${peak.toFixed(0)} MB`, met: peak <= RSS_LIMIT_MB });
@@ -109,7 +108,7 @@ export function judge(r: BenchResults): Target[] {
     const c = f.callsPerFullPage;
     t.push({ name: `<= 1.2 FilterLogEvents calls per full page when backlogged (${f.label})`, value: Number.isFinite(c) ? c.toFixed(3) : 'no full page', met: Number.isFinite(c) ? c <= 1.2 : undefined });
   }
-  const budgeted = [...main, r.memory?.small, r.memoryTsx?.small, r.memoryScale?.small, r.memoryScale?.big, r.prefilter?.plain.run, r.prefilter?.filtered.run, r.slices?.one.run, r.slices?.four.run].filter((x): x is ForwarderRun => x !== undefined);
+  const budgeted = allRuns(r);
   const checks = [
     ...budgeted.map((f) => ({ label: f.label, calls: f.calls, rps: f.requestsPerSecond })),
     ...(r.latency ? [{ label: 'latency run', calls: r.latency.calls, rps: r.latency.requestsPerSecond }] : []),
@@ -145,6 +144,27 @@ function allowedRate(r: BenchResults, rps: number): { name: string; eventsPerSec
   return ceiling;
 }
 
+function defined(runs: (ForwarderRun | undefined)[]): ForwarderRun[] {
+  return runs.filter((x): x is ForwarderRun => x !== undefined);
+}
+
+/** The forwarder runs over the main backlog, in table order. */
+function mainRuns(r: BenchResults): ForwarderRun[] {
+  return defined([r.backfill, r.backfillDefault, r.backfillTsx, r.run]);
+}
+
+/** Every forwarder run of the results, each once (a memory check's big run is a main run). */
+function allRuns(r: BenchResults): ForwarderRun[] {
+  const runs = defined([
+    ...mainRuns(r),
+    ...[r.memory, r.memoryTsx, r.memoryScale].flatMap((m) => [m?.small, m?.big]),
+    ...(r.prefilter ? [r.prefilter.plain.run, r.prefilter.filtered.run] : []),
+    ...(r.slices ? [r.slices.one.run, r.slices.four.run] : []),
+  ]);
+  const seen = new Set<string>();
+  return runs.filter((f) => !seen.has(f.indexSuffix) && seen.add(f.indexSuffix));
+}
+
 function slowerCeiling(r: BenchResults): { name: string; eventsPerSecond: number } | undefined {
   const c = [
     r.read && { name: 'read', eventsPerSecond: r.read.eventsPerSecond },
@@ -172,7 +192,7 @@ export function writeReport(dir: string, r: BenchResults, saveJson = true): stri
   }
   writeFileSync(files[2]!, markdown(r));
   const colors = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b'];
-  const runs = [r.backfill, r.backfillDefault, r.backfillTsx, r.run, r.memory?.small].filter((x): x is ForwarderRun => x !== undefined);
+  const runs = [...mainRuns(r), ...defined([r.memory?.small])];
   writeFileSync(
     files[3]!,
     renderChart(
@@ -229,7 +249,7 @@ function markdown(r: BenchResults): string {
       out.push(`| request budget alone: ${rps} calls/s x ${r.read.pageLimit} events/page | - | ${n0(eps)} | ${n1((rps * r.read.bytes) / Math.max(1, r.read.calls.filterCalls) / 1e6)} | - | - | ${vs(eps)} | - |`);
     }
   }
-  for (const f of [r.backfill, r.backfillDefault, r.backfillTsx, r.run]) {
+  for (const f of mainRuns(r)) {
     if (f) {
       out.push(
         `| eks-log-forwarder ${f.label} | ${n1(f.wallSeconds)}${f.internalSeconds ? ` (${n1(f.internalSeconds)} inside)` : ''} | ${n0(f.eventsPerSecond)} | ${n1(f.mbPerSecond)} | ${n0(f.indexedDocs / f.wallSeconds)} | ${f.calls.calls} | ${vs(f.eventsPerSecond)} | ${allowed(f.eventsPerSecond, f.requestsPerSecond)} |`,
@@ -252,9 +272,7 @@ function markdown(r: BenchResults): string {
   }
   out.push('');
 
-  const forwarders = [r.backfill, r.backfillDefault, r.backfillTsx, r.run, r.memory?.small, r.memoryTsx?.small, r.memoryScale?.small, r.memoryScale?.big]
-    .concat(r.memory?.big && r.memory.big.indexSuffix !== r.backfill?.indexSuffix ? [r.memory.big] : [])
-    .filter((x): x is ForwarderRun => x !== undefined);
+  const forwarders = allRuns(r);
   const helper = Math.max(0, ...forwarders.map((f) => f.helperRssMb));
   if (forwarders.length) {
     out.push(
