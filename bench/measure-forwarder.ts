@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { auditIndexPrefix } from '../src/transform/calico-document.js';
+import { auditIndexPrefix } from '../src/sink/elasticsearch/index-names.js';
 import { compileCli, imageNodeOptions, REPO_ROOT } from '../test/support/cli.js';
 import { forwarderEnv } from '../test/support/scenario.js';
 import { startCountingProxy, type CallStats } from './cloudwatch-proxy.js';

@@ -6,7 +6,7 @@ import { CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } fr
 import { Client } from '@elastic/elasticsearch';
 import { generateScenario } from '../localstack/scenario.js';
 import { parseAuditEvent } from '../src/transform/audit-event.js';
-import { auditIndexPrefix } from '../src/transform/calico-document.js';
+import { auditIndexPrefix } from '../src/sink/elasticsearch/index-names.js';
 import { applyPolicy, compilePolicy, DEFAULT_POLICY } from '../src/transform/policy.js';
 import { startCountingProxy, type CallStats } from './cloudwatch-proxy.js';
 import { benchEnv, spawnForwarder } from './measure-forwarder.js';

@@ -1,11 +1,12 @@
 import { Client } from '@elastic/elasticsearch';
 import { auditEvents, type Scenario } from '../localstack/scenario.js';
-import { ensureIndexTemplates } from '../src/sink/index-template.js';
-import type { LogEvent } from '../src/source/log-pages.js';
+import type { SourceEvent as LogEvent } from '../src/event.js';
+import { auditIndexName, auditIndexPrefix, indexFor } from '../src/sink/elasticsearch/index-names.js';
+import { ensureIndexTemplates } from '../src/sink/elasticsearch/index-template.js';
 import { parseAuditEvent } from '../src/transform/audit-event.js';
-import { auditIndexName, auditIndexPrefix, calicoDocument, documentId } from '../src/transform/calico-document.js';
+import { calicoDocument, documentId } from '../src/transform/calico-document.js';
 import { compilePolicy, DEFAULT_POLICY } from '../src/transform/policy.js';
-import { transformPage } from '../src/transform/transform-page.js';
+import { transformBatch } from '../src/transform/transform-batch.js';
 import { docCount } from '../test/support/elastic.js';
 import { deadLetterIndex } from '../test/support/scenario.js';
 
@@ -40,16 +41,19 @@ export interface PreparedDocuments {
 
 /** The scenario's audit events as the source hands them to the transform. */
 export function logEvents(scenario: Scenario): LogEvent[] {
-  return auditEvents(scenario).map((e, i) => ({ stream: e.stream, eventId: String(i), timestamp: e.timestamp, ingestionTime: e.timestamp, message: e.message }));
+  return auditEvents(scenario).map((e, i) => ({ group: 'bench', stream: e.stream, eventId: String(i), timestamp: e.timestamp, ingestionTime: e.timestamp, message: e.message }));
 }
 
 /** What the forwarder indexes: the project's own transform with the default policy, done once. */
 export function policyDocuments(events: LogEvent[], indexSuffix: string): { docs: PreparedDocuments; cost: TransformCost } {
-  const ctx = { policy: compilePolicy(DEFAULT_POLICY), groupName: 'bench', indexSuffix, deadLetterIndex: deadLetterIndex(indexSuffix) };
+  const ctx = { policy: compilePolicy(DEFAULT_POLICY) };
+  const names = { indexSuffix, deadLetterIndex: deadLetterIndex(indexSuffix) };
   const t0 = performance.now();
   // Page-sized chunks, as the pipeline calls it.
   const requests = [];
-  for (let i = 0; i < events.length; i += 1000) requests.push(...transformPage(events.slice(i, i + 1000), ctx).requests);
+  for (let i = 0; i < events.length; i += 1000) {
+    for (const r of transformBatch(events.slice(i, i + 1000), ctx).records) requests.push({ index: indexFor(r, names), id: r.key, document: r.document as Record<string, unknown> });
+  }
   const seconds = (performance.now() - t0) / 1000;
   return {
     docs: { requests, sourceEvents: events.length },

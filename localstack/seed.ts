@@ -7,7 +7,7 @@
  * AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (test/test when an endpoint is set and none given).
  * Prints a one-line JSON summary on stdout.
  */
-import { parseDuration, parseInstant } from '../src/config/time.js';
+import { parseDuration, parseInstant } from '../src/time.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';

@@ -1,31 +1,38 @@
 import { z } from 'zod';
+import { migrateV1, v1Schema } from './migrate-v1.js';
 
 /**
- * Where reading stands. Saved only after Elasticsearch acknowledged everything before it, so a
- * restart resumes exactly there: nothing skipped, and any replay absorbed by deterministic ids.
+ * Where reading stands: an envelope around a position only its source understands. Saved only
+ * after the sink acknowledged everything before it, so a restart resumes exactly there.
  */
-export const checkpointSchema = z.object({
-  version: z.literal(1),
-  groupName: z.string(),
-  streamPrefix: z.string(),
-  /** Start of the window being read, or of the next window when none is open (epoch ms). */
-  windowStart: z.number().int(),
-  /** Inclusive end of the window being read; absent between windows. */
-  windowEnd: z.number().int().optional(),
-  /** With a prefilter, the pass of the window being read (0: the policy's pattern, 1: cut-off events). */
-  pass: z.number().int().min(0).optional(),
-  /** Token of the window's next unread page. */
-  nextToken: z.string().optional(),
-  /** Every event timestamped at or before this was read at least once; a new one found there is late. */
-  readUpTo: z.number().int().optional(),
-  /** A backfill whose whole window is indexed. */
-  done: z.boolean().optional(),
+export interface Checkpoint<P = unknown> {
+  version: 2;
+  /** The kind of source whose position this is (`cloudwatch`). */
+  source: string;
+  position: P;
   /** Newest event timestamp acknowledged so far (epoch ms), for lag. */
+  newestForwarded?: number;
+  updatedAt: string;
+}
+
+const envelopeSchema = z.object({
+  version: z.literal(2),
+  source: z.string().min(1),
+  position: z.unknown(),
   newestForwarded: z.number().int().optional(),
   updatedAt: z.string(),
 });
 
-export type Checkpoint = z.infer<typeof checkpointSchema>;
+/** Reads a saved checkpoint of any version this release knows; throws, naming `location`, otherwise. */
+export function parseCheckpoint(json: unknown, location: string): Checkpoint {
+  const version = (json as { version?: unknown } | null)?.version;
+  const parsed = version === 1 ? v1Schema.transform(migrateV1).safeParse(json) : envelopeSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`checkpoint ${location} is not valid: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+  }
+  return parsed.data as Checkpoint;
+}
 
 export interface CheckpointStore {
   /** Human-readable location, for logs and `status`. */

@@ -1,5 +1,5 @@
 import { ApiException, CoreV1Api, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
-import { checkpointSchema, type Checkpoint, type CheckpointStore } from './checkpoint.js';
+import { parseCheckpoint, type Checkpoint, type CheckpointStore } from './checkpoint.js';
 
 export const CHECKPOINT_CONFIGMAP = 'eks-log-forwarder-checkpoint';
 
@@ -36,9 +36,7 @@ export class ConfigMapCheckpointStore implements CheckpointStore {
     this.resourceVersion = cm?.metadata?.resourceVersion;
     const text = cm?.data?.[`${this.key}.json`];
     if (!text) return undefined;
-    const parsed = checkpointSchema.safeParse(JSON.parse(text));
-    if (!parsed.success) throw new Error(`checkpoint ${this.location} is not valid: ${parsed.error.issues[0]?.message}`);
-    return parsed.data;
+    return parseCheckpoint(JSON.parse(text), this.location);
   }
 
   async save(checkpoint: Checkpoint): Promise<void> {

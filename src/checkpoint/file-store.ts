@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
-import { checkpointSchema, type Checkpoint, type CheckpointStore } from './checkpoint.js';
+import { parseCheckpoint, type Checkpoint, type CheckpointStore } from './checkpoint.js';
 
 /**
  * A checkpoint in a local file, replaced atomically: the new content is written and fsynced to
@@ -23,9 +22,7 @@ export class FileCheckpointStore implements CheckpointStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
-    const parsed = checkpointSchema.safeParse(JSON.parse(text));
-    if (!parsed.success) throw new Error(`checkpoint ${this.location} is not valid: ${parsed.error.issues[0]?.message}`);
-    return parsed.data;
+    return parseCheckpoint(JSON.parse(text), this.location);
   }
 
   async save(checkpoint: Checkpoint): Promise<void> {
@@ -47,11 +44,4 @@ export class FileCheckpointStore implements CheckpointStore {
       await dirHandle.close();
     }
   }
-}
-
-/** A file-name-safe key that still tells a human what it is for. */
-export function checkpointKey(kind: string, ...parts: (string | number)[]): string {
-  const hash = createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 12);
-  const readable = String(parts[0] ?? '').replace(/[^A-Za-z0-9]+/g, '_').replace(/^_|_$/g, '').slice(0, 48);
-  return `${kind}-${readable}-${hash}`;
 }

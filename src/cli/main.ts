@@ -1,31 +1,42 @@
 import { Command, Option } from 'commander';
 import type { Logger } from 'pino';
 import type { CheckpointStore } from '../checkpoint/checkpoint.js';
-import { checkpointKey, FileCheckpointStore } from '../checkpoint/file-store.js';
+import { FileCheckpointStore } from '../checkpoint/file-store.js';
+import {
+  backfillCheckpointKey,
+  closePipeline,
+  componentCounters,
+  createPipeline,
+  doctorFor,
+  positionFormat,
+  runCheckpointKey,
+  TARGETS,
+  type RunningPipeline,
+  type WiringOptions,
+} from '../components.js';
 import { ConfigError } from '../config/errors.js';
 import {
   resolveProcessSettings,
   resolveSettings,
   SETTING_SPECS,
   settingsFromEnv,
+  validateSettings,
   type ProcessSettings,
   type RawSettings,
-  type SettingKey,
   type Settings,
 } from '../config/settings.js';
-import { parseInstant } from '../config/time.js';
-import { doctorPassed, formatDoctor, runDoctor } from '../ops/doctor.js';
-import { collectStatus, formatStatus } from '../ops/status.js';
+import { errorText } from '../error-text.js';
 import { createLogger } from '../log.js';
-import { backfill } from '../pipeline/backfill.js';
-import { createPipeline, type BuiltPipeline } from '../pipeline/create-pipeline.js';
-import { errorText, type Control } from '../pipeline/forward-window.js';
-import { runLoop, summary } from '../pipeline/run.js';
-import { verifyWindow, type VerifyReport } from '../pipeline/verify.js';
-import { retryTransient } from '../retry.js';
-import { isTransientElasticError } from '../sink/bulk-writer.js';
-import { ensureIndexTemplates } from '../sink/index-template.js';
+import { doctorPassed, formatDoctor } from '../ops/doctor.js';
 import { Health } from '../ops/health.js';
+import { collectStatus, formatStatus } from '../ops/status.js';
+import { backfill, splitWindow } from '../pipeline/backfill.js';
+import { summary, type Control } from '../pipeline/pipeline.js';
+import { runLoop } from '../pipeline/run.js';
+import { Stats } from '../pipeline/stats.js';
+import { VERIFY_EDGE_MS, verifyWindow, type VerifyReport } from '../pipeline/verify.js';
+import { createRequestBudget } from '../source/cloudwatch/request-budget.js';
+import { iso, parseInstant } from '../time.js';
 import { startOps } from './ops.js';
 import { showProgress } from './progress.js';
 
@@ -34,9 +45,9 @@ const EXIT_CONFIG = 2;
 const SHUTDOWN_GRACE_MS = 20_000;
 
 function addSettingOptions(cmd: Command): Command {
-  for (const [key, spec] of Object.entries(SETTING_SPECS) as [SettingKey, { env?: string; flag?: string }][]) {
+  for (const spec of Object.values(SETTING_SPECS)) {
     if (!spec.flag) continue;
-    cmd.addOption(new Option(`${spec.flag} <value>`, spec.env ? `(env ${spec.env})` : '').hideHelp(key === 'startFrom'));
+    cmd.addOption(new Option(`${spec.flag} <value>`, spec.env ? `${spec.meaning} (env ${spec.env})` : spec.meaning).hideHelp(spec.hidden === true));
   }
   return cmd;
 }
@@ -48,7 +59,7 @@ function settingsFrom(options: Record<string, unknown>): Settings {
 
 function flagsFrom(options: Record<string, unknown>): RawSettings {
   const flags: RawSettings = {};
-  for (const [key, spec] of Object.entries(SETTING_SPECS) as [SettingKey, { flag?: string }][]) {
+  for (const [key, spec] of Object.entries(SETTING_SPECS)) {
     if (!spec.flag) continue;
     const prop = spec.flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
     const value = options[prop];
@@ -86,23 +97,6 @@ function shutdownControl(log: Logger): Control & { dispose(): void } {
   };
 }
 
-async function prepareSink(p: BuiltPipeline, settings: Settings, control: Control): Promise<void> {
-  if (!settings.elastic.installTemplate) return;
-  const installed = await retryTransient(
-    () => ensureIndexTemplates(p.elastic, settings.elastic),
-    {
-      signal: control.stop,
-      isTransient: isTransientElasticError,
-      onRetry: (err) => {
-        p.health?.failed('elasticsearch', err);
-        p.log.warn({ err: errorText(err) }, 'Elasticsearch not reachable yet; retrying');
-      },
-    },
-  );
-  p.health?.ok('elasticsearch');
-  if (installed.length > 0) p.log.info({ templates: installed }, 'installed index templates');
-}
-
 async function runCommand(options: Record<string, unknown>, log: Logger): Promise<number> {
   const env = settingsFromEnv(process.env);
   const flags = flagsFrom(options);
@@ -110,15 +104,14 @@ async function runCommand(options: Record<string, unknown>, log: Logger): Promis
   if (proc.configSource === 'kubernetes') return runInClusterCommand(env, flags, proc, log);
   const settings = resolveSettings(env, flags);
   const store = runStore(settings);
-  const health = new Health();
+  const health = new Health(Date.now, TARGETS);
   health.setConfigured(true);
   health.setRole('single');
-  return withPipeline(settings, log, async (p, control) => {
-    p.health = health;
-    const ops = await startOps(proc.httpPort, health, { pipeline: () => p, checkpointLocation: () => store.location }, log, settings.fetchIntervalMs);
+  return withPipeline(settings, { log, health }, async (p, control) => {
+    const ops = await startOps(proc.httpPort, health, { pipeline: () => p, checkpointLocation: () => store.location }, log, settings.cloudwatch.fetchIntervalMs);
     try {
-      await prepareSink(p, settings, control);
-      await runLoop(p, settings, store, control);
+      await p.sink.prepare(control.stop);
+      await runLoop(p, store, control, { startFrom: settings.pipeline.startFrom, retryAfterMs: settings.cloudwatch.fetchIntervalMs });
       return 0;
     } finally {
       await ops?.close();
@@ -127,15 +120,16 @@ async function runCommand(options: Record<string, unknown>, log: Logger): Promis
 }
 
 function runStore(settings: Settings): FileCheckpointStore {
-  return new FileCheckpointStore(settings.stateDir, runKey(settings));
+  return new FileCheckpointStore(settings.pipeline.stateDir, runCheckpointKey(settings));
 }
 
 async function runInClusterCommand(env: RawSettings, flags: RawSettings, proc: ProcessSettings, log: Logger): Promise<number> {
   // The cluster supplies the CloudWatch settings; everything else must be valid now (exit 2).
-  resolveSettings(env, { region: 'from-cluster', groupName: 'from-cluster' }, flags);
+  const known = validateSettings([env, flags], { suppliedLater: ['region', 'groupName', 'streamPrefix', 'fetchInterval'] });
+  if (known instanceof ConfigError) throw known;
   const control = shutdownControl(log);
-  const health = new Health();
-  let current: BuiltPipeline | undefined;
+  const health = new Health(Date.now, TARGETS);
+  let current: RunningPipeline | undefined;
   const ops = await startOps(proc.httpPort, health, { pipeline: () => current, checkpointLocation: () => undefined }, log);
   try {
     const { runInCluster } = await loadKube();
@@ -144,13 +138,10 @@ async function runInClusterCommand(env: RawSettings, flags: RawSettings, proc: P
       flags,
       namespace: proc.namespace,
       log,
+      health,
       stop: control.stop,
       abort: control.signal,
-      prepare: (p, settings, stop) => prepareSink(p, settings, { stop, signal: control.signal }),
-      onPipeline: (p) => {
-        current = p;
-        if (p) p.health = health;
-      },
+      onPipeline: (p) => (current = p),
       onTick: () => health.tick(),
       report: (event) => {
         if (event.kind === 'role') return health.setRole(event.role);
@@ -181,57 +172,66 @@ function windowOf(options: Record<string, unknown>): { from: number; to: number 
 }
 
 /** Runs `fn` with a wired pipeline and signal handling, and always releases both. */
-async function withPipeline<T>(settings: Settings, log: Logger, fn: (p: BuiltPipeline, control: Control) => Promise<T>): Promise<T> {
-  const p = createPipeline(settings, log);
-  const control = shutdownControl(log);
+async function withPipeline<T>(settings: Settings, wiring: WiringOptions, fn: (p: RunningPipeline, control: Control) => Promise<T>): Promise<T> {
+  const p = createPipeline(settings, wiring);
+  const control = shutdownControl(wiring.log);
   try {
     return await fn(p, control);
   } finally {
     control.dispose();
-    await p.elastic.close();
-    p.cloudwatch.destroy();
+    await closePipeline(p);
   }
 }
 
 async function backfillCommand(options: Record<string, unknown>, log: Logger): Promise<number> {
-  const { from, to } = windowOf(options);
+  const window = windowOf(options);
   const settings = settingsFrom(options);
   const slices = Number(options.slices ?? 1);
   if (!Number.isInteger(slices) || slices < 1 || slices > 64) throw new ConfigError('--slices', `must be an integer from 1 to 64, got "${String(options.slices)}"`);
-  const storeFor = (slice: number, of: number) =>
-    new FileCheckpointStore(
-      settings.stateDir,
-      checkpointKey('backfill', settings.groupName, settings.streamPrefix, settings.elastic.indexSuffix, from, to, `${slice}/${of}`),
-    );
-  return withPipeline(settings, log, async (p, control) => {
-    const progress = options.progress === false ? undefined : showProgress(p.stats, { from, to }, () => p.budget.spent);
-    try {
-      await prepareSink(p, settings, control);
-      const result = await backfill(p, settings, { from, to }, storeFor, control, slices);
-      progress?.stop();
-      const report = {
-        window: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
-        complete: result.complete,
-        resumed: result.resumed,
-        slices,
-        ...summary(p),
-        invalid: p.stats.invalid,
-        rejected: p.stats.rejected,
-        otherStreamEvents: p.stats.otherStreamEvents,
-        apiCalls: p.budget.spent,
-        durationSeconds: Number(((Date.now() - p.stats.startedAt) / 1000).toFixed(1)),
-      };
-      process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : formatReport(report));
-      return result.complete ? 0 : EXIT_FAILED;
-    } finally {
-      progress?.stop();
-    }
-  });
+  // One request budget and one set of counters for every slice: the quota is the account's.
+  const budget = createRequestBudget(settings.cloudwatch.requestsPerSecond);
+  const stats = new Stats();
+  const noHealth = { ok() {}, failed() {}, tick() {} };
+  const parts = splitWindow(window, slices).map((w, i) => ({
+    window: w,
+    pipeline: createPipeline(settings, { log, health: noHealth, budget, stats, mode: { kind: 'window', to: w.to } }),
+    store: new FileCheckpointStore(settings.pipeline.stateDir, backfillCheckpointKey(settings, window, i, slices)),
+  }));
+  const first = parts[0]!.pipeline;
+  const control = shutdownControl(log);
+  const progress = options.progress === false ? undefined : showProgress(first.stats, window, () => budget.spent);
+  try {
+    await first.sink.prepare(control.stop);
+    const result = await backfill(parts, control);
+    progress?.stop();
+    const counters = parts.map((part) => componentCounters(part.pipeline));
+    const sum = (k: string) => counters.reduce((n, c) => n + (c[k] ?? 0), 0);
+    const report = {
+      window: { from: iso(window.from), to: iso(window.to) },
+      complete: result.complete,
+      resumed: result.resumed,
+      slices,
+      ...summary(first.stats),
+      retries: sum('retriesCloudwatch') + sum('retriesElasticsearch'),
+      invalid: first.stats.invalid,
+      rejected: first.stats.rejected,
+      otherStreamEvents: parts.reduce((n, part) => n + part.pipeline.source.stats.otherStreamEvents, 0),
+      apiCalls: budget.spent,
+      durationSeconds: Number(((Date.now() - first.stats.startedAt) / 1000).toFixed(1)),
+    };
+    process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : formatReport(report));
+    return result.complete ? 0 : EXIT_FAILED;
+  } finally {
+    progress?.stop();
+    control.dispose();
+    for (const part of parts) await closePipeline(part.pipeline);
+  }
 }
 
 async function verifyCommand(options: Record<string, unknown>, log: Logger): Promise<number> {
   const window = windowOf(options);
-  return withPipeline(settingsFrom(options), log, async (p, control) => {
+  const wiring: WiringOptions = { log, health: { ok() {}, failed() {}, tick() {} }, mode: { kind: 'window', to: window.to + VERIFY_EDGE_MS }, prefilter: false };
+  return withPipeline(settingsFrom(options), wiring, async (p, control) => {
     const report = { ...(await verifyWindow(p, window, control.signal)), apiCalls: p.budget.spent };
     process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : formatVerify(report));
     return report.complete ? 0 : EXIT_FAILED;
@@ -249,26 +249,15 @@ async function inspectedSettings(
   const env = settingsFromEnv(process.env);
   const flags = flagsFrom(options);
   const proc = resolveProcessSettings(env, flags);
-  const attempt = (cluster: RawSettings = {}) => {
-    try {
-      return resolveSettings(env, cluster, flags);
-    } catch (err) {
-      if (err instanceof ConfigError) return err;
-      throw err;
-    }
-  };
+  const attempt = (cluster: RawSettings = {}) => validateSettings([env, cluster, flags]) as Settings | ConfigError;
   if (proc.configSource !== 'kubernetes') return { settings: attempt(), store: runStore, proc };
   const { KubeConfig, readClusterConfig, defaultChainHasCredentials, ConfigMapCheckpointStore } = await loadKube();
   const kc = new KubeConfig();
   kc.loadFromDefault();
   const cluster = await readClusterConfig(kc, proc.namespace, defaultChainHasCredentials);
-  const store = (s: Settings) => new ConfigMapCheckpointStore(kc, proc.namespace, runKey(s));
+  const store = (s: Settings) => new ConfigMapCheckpointStore(kc, proc.namespace, runCheckpointKey(s));
   if (cluster.state !== 'ready') return { settings: new ConfigError('LogCollector / Secret', cluster.reason), store, proc };
   return { settings: attempt(cluster.settings), store, proc };
-}
-
-function runKey(settings: Settings): string {
-  return checkpointKey('run', settings.groupName, settings.streamPrefix, settings.elastic.indexSuffix);
 }
 
 /**
@@ -293,7 +282,7 @@ async function loadKube() {
 
 async function doctorCommand(options: Record<string, unknown>): Promise<number> {
   const { settings, store } = await inspectedSettings(options);
-  const results = await runDoctor(settings, settings instanceof ConfigError ? {} : { checkpoint: store(settings) });
+  const results = await doctorFor(settings, settings instanceof ConfigError ? undefined : store(settings));
   process.stdout.write(options.json ? `${JSON.stringify(results)}\n` : formatDoctor(results));
   return doctorPassed(results) ? 0 : EXIT_FAILED;
 }
@@ -302,8 +291,8 @@ async function statusCommand(options: Record<string, unknown>): Promise<number> 
   const { settings, store, proc } = await inspectedSettings(options);
   if (settings instanceof ConfigError) throw settings;
   const url = typeof options.url === 'string' ? options.url : `http://127.0.0.1:${proc.httpPort}`;
-  const report = await collectStatus({ store: store(settings), url });
-  process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : formatStatus(report));
+  const report = await collectStatus({ store: store(settings), format: positionFormat, url });
+  process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : formatStatus(report, positionFormat));
   return 0;
 }
 
@@ -381,7 +370,7 @@ export async function main(argv: string[]): Promise<number> {
     return exitCode;
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`eks-log-forwarder: configuration error: ${err.message}\n`);
+      for (const issue of err.issues) process.stderr.write(`eks-log-forwarder: configuration error: ${issue.setting}: ${issue.message}\n`);
       return EXIT_CONFIG;
     }
     const code = (err as { code?: string; exitCode?: number }).code;

@@ -3,11 +3,11 @@ import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { ConfigMapCheckpointStore } from '../checkpoint/configmap-store.js';
-import { checkpointKey } from '../checkpoint/file-store.js';
+import type { HealthReporter } from '../component.js';
+import { closePipeline, createPipeline, runCheckpointKey, type RunningPipeline } from '../components.js';
 import { ConfigError } from '../config/errors.js';
-import { resolveSettings, type RawSettings, type Settings } from '../config/settings.js';
-import { createPipeline, type BuiltPipeline } from '../pipeline/create-pipeline.js';
-import { errorText } from '../pipeline/forward-window.js';
+import { validateSettings, type RawSettings, type Settings } from '../config/settings.js';
+import { errorText } from '../error-text.js';
 import { runLoop } from '../pipeline/run.js';
 import { ClusterConfigWatcher, type ClusterConfig } from './cluster-config.js';
 import { LeaderElector } from './leader-election.js';
@@ -22,12 +22,12 @@ export interface InClusterOptions {
   stop: AbortSignal;
   /** Hard stop once the grace period is over. */
   abort: AbortSignal;
-  /** Prepares the sink (index templates) before forwarding starts. */
-  prepare: (p: BuiltPipeline, settings: Settings, stop: AbortSignal) => Promise<void>;
+  /** Where the components report how their targets answer. */
+  health: HealthReporter;
   /** Reports state for readiness and metrics. */
   report: (event: InClusterEvent) => void;
   /** The pipeline being run, for metrics and status. */
-  onPipeline?: (p: BuiltPipeline | undefined) => void;
+  onPipeline?: (p: RunningPipeline | undefined) => void;
   /** Called on every turn of the leader election loop: a sign of life while standing by. */
   onTick?: () => void;
 }
@@ -66,12 +66,9 @@ export async function runInCluster(opts: InClusterOptions): Promise<void> {
     let wanted: Settings | undefined;
     let error: string | undefined;
     if (desired.state === 'ready') {
-      try {
-        wanted = resolveSettings(opts.env, desired.settings, opts.flags);
-      } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        error = err.message;
-      }
+      const resolved = validateSettings([opts.env, desired.settings, opts.flags]);
+      if (resolved instanceof ConfigError) error = resolved.message.replaceAll('\n', '; ');
+      else wanted = resolved;
     }
     opts.report({ kind: 'config', config: desired, error });
     if (!leading || leading.aborted || opts.stop.aborted) wanted = undefined;
@@ -87,20 +84,20 @@ export async function runInCluster(opts: InClusterOptions): Promise<void> {
 
   function start(settings: Settings, lost: AbortSignal): Running {
     const stop = new AbortController();
-    const p = createPipeline(settings, log);
+    const p = createPipeline(settings, { log, health: opts.health });
     opts.onPipeline?.(p);
-    const store = new ConfigMapCheckpointStore(kc, opts.namespace, checkpointKey('run', settings.groupName, settings.streamPrefix, settings.elastic.indexSuffix));
+    const store = new ConfigMapCheckpointStore(kc, opts.namespace, runCheckpointKey(settings));
     const stopAll = AbortSignal.any([stop.signal, lost, opts.stop]);
-    log.info({ group: settings.groupName, prefix: settings.streamPrefix, intervalMs: settings.fetchIntervalMs, checkpoint: store.location }, 'forwarding');
+    const cw = settings.cloudwatch;
+    log.info({ group: cw.groupName, prefix: cw.streamPrefix, intervalMs: cw.fetchIntervalMs, checkpoint: store.location }, 'forwarding');
     const done = (async () => {
       try {
-        await opts.prepare(p, settings, stopAll);
-        await runLoop(p, settings, store, { stop: stopAll, signal: opts.abort });
+        await p.sink.prepare(stopAll);
+        await runLoop(p, store, { stop: stopAll, signal: opts.abort }, { startFrom: settings.pipeline.startFrom, retryAfterMs: cw.fetchIntervalMs });
       } catch (err) {
         log.error({ err: errorText(err) }, 'pipeline stopped');
       } finally {
-        await p.elastic.close();
-        p.cloudwatch.destroy();
+        await closePipeline(p);
       }
     })();
     return { settings, stop, done };

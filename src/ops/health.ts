@@ -1,6 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { HealthReporter } from '../component.js';
+import { errorText, maskSecrets, truncate } from '../error-text.js';
+import { iso as isoOf } from '../time.js';
 
-export type Target = 'cloudwatch' | 'elasticsearch';
+
 export type Role = 'single' | 'leader' | 'standby';
 
 export interface TargetHealth {
@@ -14,8 +16,8 @@ export interface TargetHealth {
 
 export interface HealthSnapshot {
   configured: { ok: boolean; reason?: string };
-  cloudwatch: TargetHealth;
-  elasticsearch: TargetHealth;
+  /** Each target a component reports on (`cloudwatch`, `elasticsearch`), in the order first seen. */
+  targets: Record<string, TargetHealth>;
   role: Role;
   lastLoopAt: string;
 }
@@ -27,33 +29,33 @@ interface TargetState {
   lastOkAt?: number;
 }
 
-const MAX_ERROR_CHARS = 300;
-
 /**
  * What the pipeline reports about itself, for the ops endpoints: whether it is configured, whether
  * each target answered its last request, its role, and when the loop last showed a sign of life.
  * Not thread-shared state, just fields the loop writes and the HTTP handlers read.
  */
-export class Health {
+export class Health implements HealthReporter {
   private configuredState: { ok: boolean; reason?: string } = { ok: false, reason: 'configuration not loaded yet' };
-  private readonly targets: Record<Target, TargetState> = { cloudwatch: { ok: true }, elasticsearch: { ok: true } };
+  private readonly targets = new Map<string, TargetState>();
   private roleState: Role = 'single';
   private lastLoop: number;
 
-  constructor(private readonly now: () => number = Date.now) {
+  /** `targets`: those to show before any report (the configured components'). */
+  constructor(
+    private readonly now: () => number = Date.now,
+    targets: readonly string[] = [],
+  ) {
     this.lastLoop = now();
+    for (const t of targets) this.state(t);
   }
 
   get configured(): { ok: boolean; reason?: string } {
     return { ...this.configuredState };
   }
 
-  get cloudwatch(): TargetHealth {
-    return this.view('cloudwatch');
-  }
-
-  get elasticsearch(): TargetHealth {
-    return this.view('elasticsearch');
+  /** How `name` answered lately ({ ok: true } before any report). */
+  target(name: string): TargetHealth {
+    return this.view(name);
   }
 
   get role(): Role {
@@ -71,22 +73,22 @@ export class Health {
   }
 
   /** A request to `target` succeeded. */
-  ok(target: Target): void {
-    const t = this.targets[target];
+  ok(target: string): void {
+    const t = this.state(target);
     t.ok = true;
     t.lastOkAt = this.now();
   }
 
   /** A request to `target` failed (transient or not). Keeps only the error's name and message. */
-  failed(target: Target, err: unknown): void {
-    const t = this.targets[target];
+  failed(target: string, err: unknown): void {
+    const t = this.state(target);
     t.ok = false;
-    t.lastError = safeErrorText(err);
+    t.lastError = errorText(err);
     t.lastErrorAt = this.now();
   }
 
   setConfigured(ok: boolean, reason?: string): void {
-    this.configuredState = ok ? { ok: true } : { ok: false, reason: reason ? maskSecrets(reason).slice(0, MAX_ERROR_CHARS) : 'not configured' };
+    this.configuredState = ok ? { ok: true } : { ok: false, reason: reason ? truncate(maskSecrets(reason)) : 'not configured' };
   }
 
   setRole(role: Role): void {
@@ -97,8 +99,7 @@ export class Health {
   ready(): { ready: boolean; reasons: string[] } {
     const reasons: string[] = [];
     if (!this.configuredState.ok) reasons.push(`not configured: ${this.configuredState.reason ?? 'unknown reason'}`);
-    for (const target of ['cloudwatch', 'elasticsearch'] as const) {
-      const t = this.targets[target];
+    for (const [target, t] of this.targets) {
       if (!t.ok) reasons.push(`${target} failing since ${iso(t.lastErrorAt)}: ${t.lastError ?? 'unknown error'}`);
     }
     if (!(['single', 'leader', 'standby'] as const).includes(this.roleState)) reasons.push(`unknown role ${String(this.roleState)}`);
@@ -112,7 +113,7 @@ export class Health {
   live(now: number = this.now(), maxStallMs: number = DEFAULT_MAX_STALL_MS): { live: boolean; lastActivityAt: string; reason?: string } {
     const last = Math.max(
       this.lastLoop,
-      ...(['cloudwatch', 'elasticsearch'] as const).flatMap((k) => [this.targets[k].lastOkAt ?? 0, this.targets[k].lastErrorAt ?? 0]),
+      ...[...this.targets.values()].flatMap((t) => [t.lastOkAt ?? 0, t.lastErrorAt ?? 0]),
     );
     const stalled = now - last;
     const lastActivityAt = new Date(last).toISOString();
@@ -123,15 +124,20 @@ export class Health {
   snapshot(): HealthSnapshot {
     return {
       configured: this.configured,
-      cloudwatch: this.cloudwatch,
-      elasticsearch: this.elasticsearch,
+      targets: Object.fromEntries([...this.targets.keys()].map((k) => [k, this.view(k)])),
       role: this.roleState,
       lastLoopAt: this.lastLoopAt,
     };
   }
 
-  private view(target: Target): TargetHealth {
-    const t = this.targets[target];
+  private state(target: string): TargetState {
+    let t = this.targets.get(target);
+    if (!t) this.targets.set(target, (t = { ok: true }));
+    return t;
+  }
+
+  private view(target: string): TargetHealth {
+    const t = this.targets.get(target) ?? { ok: true };
     const out: TargetHealth = { ok: t.ok };
     if (t.lastError !== undefined) out.lastError = t.lastError;
     if (t.lastErrorAt !== undefined) out.lastErrorAt = iso(t.lastErrorAt);
@@ -155,7 +161,7 @@ export function maxStallFor(fetchIntervalMs: number): number {
  * Which target an error came from: the AWS SDK's errors carry `$metadata`, the Elasticsearch
  * client's have its error class names or `meta`. Undefined for anything else (a disk error).
  */
-export function targetOf(err: unknown): Target | undefined {
+export function targetOf(err: unknown): 'cloudwatch' | 'elasticsearch' | undefined {
   const e = err as { name?: string; $metadata?: unknown; meta?: unknown } | undefined;
   if (!e || typeof e !== 'object') return undefined;
   if (e.$metadata !== undefined) return 'cloudwatch';
@@ -170,40 +176,4 @@ export function targetOf(err: unknown): Target | undefined {
   return undefined;
 }
 
-/** Sleeps `ms` (until `signal` aborts) in steps, ticking `health` at each, so a long poll interval stays live. */
-export async function sleepTicking(ms: number, signal: AbortSignal, health?: Pick<Health, 'tick'>, stepMs = 5_000): Promise<void> {
-  const end = Date.now() + Math.max(0, ms);
-  health?.tick();
-  while (!signal.aborted) {
-    const left = end - Date.now();
-    if (left <= 0) return;
-    try {
-      await sleep(Math.min(stepMs, left), undefined, { signal });
-    } catch {
-      return;
-    }
-    health?.tick();
-  }
-}
-
-/** `Name: message` of an error, first line only, with anything credential-like masked. */
-export function safeErrorText(err: unknown): string {
-  const e = err as { name?: unknown; message?: unknown } | undefined;
-  const name = typeof e?.name === 'string' && e.name ? e.name : 'Error';
-  const message = typeof e?.message === 'string' ? e.message : typeof err === 'string' ? err : String(err);
-  const firstLine = message.split(/\r?\n/, 1)[0] ?? '';
-  const text = maskSecrets(`${name}: ${firstLine}`);
-  return text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS - 1)}…` : text;
-}
-
-/** Masks URL user info, authorization schemes, AWS key ids, signatures and tokens. */
-export function maskSecrets(text: string): string {
-  return text
-    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s:@]+(?::[^/\s@]*)?@/gi, '$1***@')
-    .replace(/\b(Basic|Bearer|ApiKey)\s+[A-Za-z0-9+/=._~-]+/g, '$1 ***')
-    .replace(/\b(AKIA|ASIA)[A-Z0-9]{12,}\b/g, '***')
-    .replace(/((?:X-Amz-)?(?:Signature|Credential|Security-Token)=)[^&\s"']+/gi, '$1***')
-    .replace(/\b((?:password|secret|api[_-]?key|token|authorization)["']?\s*[:=]\s*["']?)(?!(?:Basic|Bearer|ApiKey) )[^"'\s,}&]+/gi, '$1***');
-}
-
-const iso = (ms: number | undefined) => (ms === undefined ? 'unknown' : new Date(ms).toISOString());
+const iso = (ms: number | undefined) => (ms === undefined ? 'unknown' : isoOf(ms));

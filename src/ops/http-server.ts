@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import { DEFAULT_MAX_STALL_MS, safeErrorText, type Health } from './health.js';
+import { errorText as safeErrorText } from '../error-text.js';
+import { DEFAULT_MAX_STALL_MS, type Health } from './health.js';
 
 /** Port of the ops endpoints unless EKS_FORWARDER_HTTP_PORT / --http-port say otherwise. */
 export const DEFAULT_OPS_PORT = 9090;

@@ -1,21 +1,39 @@
 import type { Checkpoint, CheckpointStore } from '../checkpoint/checkpoint.js';
+import { errorText } from '../error-text.js';
 import { Stats } from '../pipeline/stats.js';
+import { humanDuration, iso } from '../time.js';
 import { DEFAULT_OPS_PORT } from './http-server.js';
-import { safeErrorText, type Health, type Role, type TargetHealth } from './health.js';
+import type { Health, Role, TargetHealth } from './health.js';
 
 export const DEFAULT_STATUS_URL = `http://127.0.0.1:${DEFAULT_OPS_PORT}`;
 
-export interface CheckpointSummary {
+/** A checkpoint as `status` shows it: the source's own summary of its position, and the envelope. */
+export type CheckpointSummary = {
   location?: string;
-  windowStart: string;
-  /** Absent between windows. */
-  windowEnd?: string;
-  /** Whether a next-page token is saved (its value is not shown). */
-  tokenPresent: boolean;
-  readUpTo?: string;
+  source: string;
   newestForwarded?: string;
   updatedAt: string;
-  done?: boolean;
+} & PositionSummary;
+
+/** The source's summary of a position (never a token's value). */
+export type PositionSummary = Record<string, string | number | boolean>;
+
+/** How a source describes its positions: a summary, and the lines `status` prints of one. */
+export interface PositionFormat {
+  describe(position: unknown): PositionSummary;
+  lines(summary: PositionSummary): [label: string, value: string][];
+}
+
+/** What the running pipeline shows at `/status`. */
+export interface StatusSource {
+  stats: Stats;
+  /** The log group (the source's first identity). */
+  group: string;
+  format: PositionFormat;
+  /** Component figures shown at the top level (`overlapSeconds`). */
+  fields: () => Record<string, number>;
+  /** Component counters (`retriesCloudwatch`, `bulkFailures`, ...). */
+  counters: () => Record<string, number>;
 }
 
 /** The body of `GET /status`. */
@@ -30,53 +48,49 @@ export interface StatusSnapshot {
   checkpoint?: CheckpointSummary;
   lagSeconds?: number;
   checkpointAgeSeconds?: number;
-  overlapSeconds: number;
-  targets: { cloudwatch: TargetHealth; elasticsearch: TargetHealth };
+  overlapSeconds?: number;
+  targets: Record<string, TargetHealth>;
   lastLoopAt: string;
   counters: Record<string, number>;
 }
 
-export function summarizeCheckpoint(cp: Checkpoint, location?: string): CheckpointSummary {
+export function summarizeCheckpoint(cp: Checkpoint, format: PositionFormat, location?: string): CheckpointSummary {
   return {
     ...(location ? { location } : {}),
-    windowStart: iso(cp.windowStart),
-    ...(cp.windowEnd !== undefined ? { windowEnd: iso(cp.windowEnd) } : {}),
-    tokenPresent: Boolean(cp.nextToken),
-    ...(cp.readUpTo !== undefined ? { readUpTo: iso(cp.readUpTo) } : {}),
+    source: cp.source,
+    ...format.describe(cp.position),
     ...(cp.newestForwarded !== undefined ? { newestForwarded: iso(cp.newestForwarded) } : {}),
     updatedAt: cp.updatedAt,
-    ...(cp.done !== undefined ? { done: cp.done } : {}),
   };
 }
 
 /** What the running process says about itself at `GET /status`. */
 export function statusSnapshot(src: {
   /** Undefined while no pipeline runs (a standby, or waiting for configuration). */
-  stats: Stats | undefined;
+  pipeline: StatusSource | undefined;
   health: Health;
-  group: string | undefined;
   checkpointLocation?: string;
-  budget?: { readonly spent: number };
   now?: number;
 }): StatusSnapshot {
-  const { health } = src;
-  const stats = src.stats ?? new Stats();
+  const { health, pipeline } = src;
+  const stats = pipeline?.stats ?? new Stats();
   const now = src.now ?? Date.now();
   const ready = health.ready();
   const newest = stats.newestKnownForwarded;
   const s = stats;
+  const snapshot = health.snapshot();
   return {
-    ...(src.group !== undefined ? { group: src.group } : {}),
+    ...(pipeline ? { group: pipeline.group } : {}),
     role: health.role,
     ready: ready.ready,
     reasons: ready.reasons,
     startedAt: iso(stats.startedAt),
     now: iso(now),
-    ...(stats.checkpoint ? { checkpoint: summarizeCheckpoint(stats.checkpoint, src.checkpointLocation) } : {}),
+    ...(stats.checkpoint && pipeline ? { checkpoint: summarizeCheckpoint(stats.checkpoint, pipeline.format, src.checkpointLocation) } : {}),
     ...(newest !== undefined ? { lagSeconds: round((now - newest) / 1000) } : {}),
     ...(stats.lastCheckpointAt !== undefined ? { checkpointAgeSeconds: round((now - stats.lastCheckpointAt) / 1000) } : {}),
-    overlapSeconds: round(stats.overlapMs / 1000),
-    targets: { cloudwatch: health.cloudwatch, elasticsearch: health.elasticsearch },
+    ...Object.fromEntries(Object.entries(pipeline?.fields() ?? {}).map(([k, v]) => [k, round(v)])),
+    targets: snapshot.targets,
     lastLoopAt: health.lastLoopAt,
     counters: {
       eventsRead: s.eventsRead,
@@ -87,11 +101,7 @@ export function statusSnapshot(src: {
       deadLettered: s.deadLettered,
       lateCaught: s.lateCaught,
       pages: s.pages,
-      retriesCloudwatch: s.retriesCloudwatch,
-      retriesElasticsearch: s.retriesElasticsearch,
-      throttles: s.throttles,
-      bulkFailures: s.bulkFailures,
-      ...(src.budget ? { cloudwatchRequests: src.budget.spent } : {}),
+      ...(pipeline?.counters() ?? {}),
     },
   };
 }
@@ -109,7 +119,7 @@ export async function fetchStatus(url: string = DEFAULT_STATUS_URL, timeoutMs = 
     return { reachable: true, url: base, status: (await res.json()) as StatusSnapshot };
   } catch (err) {
     const cause = (err as { cause?: unknown }).cause;
-    return { reachable: false, url: base, error: safeErrorText(cause ?? err) };
+    return { reachable: false, url: base, error: errorText(cause ?? err) };
   }
 }
 
@@ -124,15 +134,15 @@ export interface StatusReport {
 }
 
 /** Everything `status` shows: the running process's view when reachable, and the checkpoint file. */
-export async function collectStatus(opts: { store: CheckpointStore; url?: string; timeoutMs?: number; now?: number }): Promise<StatusReport> {
+export async function collectStatus(opts: { store: CheckpointStore; format: PositionFormat; url?: string; timeoutMs?: number; now?: number }): Promise<StatusReport> {
   const remote = await fetchStatus(opts.url ?? DEFAULT_STATUS_URL, opts.timeoutMs);
   let checkpoint: CheckpointSummary | undefined;
   let checkpointError: string | undefined;
   try {
     const cp = await opts.store.load();
-    if (cp) checkpoint = summarizeCheckpoint(cp, opts.store.location);
+    if (cp) checkpoint = summarizeCheckpoint(cp, opts.format, opts.store.location);
   } catch (err) {
-    checkpointError = safeErrorText(err);
+    checkpointError = errorText(err);
   }
   return {
     remote,
@@ -144,7 +154,7 @@ export async function collectStatus(opts: { store: CheckpointStore; url?: string
 }
 
 /** The `status` command's text. */
-export function formatStatus(report: StatusReport): string {
+export function formatStatus(report: StatusReport, format: PositionFormat): string {
   const now = Date.parse(report.now);
   const lines: string[] = ['eks-log-forwarder status'];
   const remote = report.remote;
@@ -163,10 +173,7 @@ export function formatStatus(report: StatusReport): string {
   } else if (!cp) {
     lines.push('    none yet     a first run starts at the newest indexed document, else --start-from, else one hour ago');
   } else {
-    lines.push(`    window       ${cp.windowStart} .. ${cp.windowEnd ?? '(none open: the next starts here)'}`);
-    lines.push(`    next page    ${cp.tokenPresent ? 'token saved (resumes mid-window)' : 'none'}`);
-    if (cp.readUpTo) lines.push(`    read up to   ${cp.readUpTo}`);
-    if (cp.done !== undefined) lines.push(`    done         ${cp.done ? 'yes' : 'no'}`);
+    for (const [label, value] of format.lines(cp)) lines.push(`    ${label.padEnd(12)} ${value}`);
     lines.push(`    updated      ${cp.updatedAt}${ago(now, Date.parse(cp.updatedAt))}`);
   }
 
@@ -180,8 +187,7 @@ export function formatStatus(report: StatusReport): string {
 
   if (live) {
     lines.push('  last errors');
-    for (const target of ['cloudwatch', 'elasticsearch'] as const) {
-      const t = live.targets[target];
+    for (const [target, t] of Object.entries(live.targets)) {
       const state = t.ok ? 'ok' : 'FAILING';
       const last = t.lastError ? `; last error ${t.lastErrorAt}: ${t.lastError}` : '; no errors';
       lines.push(`    ${target.padEnd(14)} ${state}${last}`);
@@ -202,12 +208,7 @@ function ago(now: number, then: number): string {
 }
 
 function duration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 120) return `${s} s`;
-  if (s < 7200) return `${Math.round(s / 60)} min`;
-  if (s < 172_800) return `${(s / 3600).toFixed(1)} h`;
-  return `${(s / 86_400).toFixed(1)} d`;
+  return humanDuration(seconds * 1000);
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
-const iso = (ms: number) => new Date(ms).toISOString();

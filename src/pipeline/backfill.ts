@@ -1,35 +1,33 @@
 import type { Checkpoint, CheckpointStore } from '../checkpoint/checkpoint.js';
-import type { Settings } from '../config/settings.js';
-import { forwardWindow, type Control, type Pipeline } from './forward-window.js';
+import { iso } from '../time.js';
+import { forward, type Control, type Pipeline } from './pipeline.js';
 
-export interface BackfillWindow {
+export interface TimeWindow {
   from: number;
   to: number;
 }
 
+/** One slice of a backfill: the pipeline reading that slice's source, and its own checkpoint. */
+export interface BackfillSlice<P> {
+  window: TimeWindow;
+  pipeline: Pipeline<P>;
+  store: CheckpointStore;
+}
+
 /**
- * Forwards one closed window once, split into `slices` consecutive time slices read
- * concurrently under the one request budget (more requests in flight when each is slow).
- * Each slice has its own checkpoint, so an interrupted backfill resumes where each stopped; a
- * slice already completed is read again, since asking again means wanting it re-checked
- * (ids make that free of duplicates). Complete only when every slice is.
+ * Forwards one closed window once, in consecutive time slices read concurrently (more requests
+ * in flight when each is slow; the source's request budget is shared). Each slice has its own
+ * checkpoint, so an interrupted backfill resumes where each stopped; a slice already completed
+ * is read again, since asking again means wanting it re-checked (dedup keys make that free of
+ * duplicates). Complete only when every slice is.
  */
-export async function backfill(
-  p: Pipeline,
-  settings: Settings,
-  window: BackfillWindow,
-  storeFor: (slice: number, slices: number) => CheckpointStore,
-  control: Control,
-  slices = 1,
-): Promise<{ complete: boolean; resumed: boolean }> {
-  const results = await Promise.all(
-    splitWindow(window, slices).map((slice, i) => backfillSlice(p, settings, slice, storeFor(i, slices), control)),
-  );
+export async function backfill<P>(slices: BackfillSlice<P>[], control: Control): Promise<{ complete: boolean; resumed: boolean }> {
+  const results = await Promise.all(slices.map((slice) => backfillSlice(slice, control)));
   return { complete: results.every((r) => r.complete), resumed: results.some((r) => r.resumed) };
 }
 
 /** Consecutive inclusive slices covering [from, to] exactly (FilterLogEvents bounds are inclusive). */
-export function splitWindow(window: BackfillWindow, slices: number): BackfillWindow[] {
+export function splitWindow(window: TimeWindow, slices: number): TimeWindow[] {
   const n = Math.max(1, Math.min(slices, window.to - window.from + 1));
   const span = (window.to - window.from + 1) / n;
   return Array.from({ length: n }, (_, i) => ({
@@ -38,28 +36,14 @@ export function splitWindow(window: BackfillWindow, slices: number): BackfillWin
   }));
 }
 
-async function backfillSlice(
-  p: Pipeline,
-  settings: Settings,
-  window: BackfillWindow,
-  store: CheckpointStore,
-  control: Control,
-): Promise<{ complete: boolean; resumed: boolean }> {
-  const saved = await store.load();
-  const resumed = saved !== undefined && !saved.done;
-  const start: Checkpoint = resumed
-    ? saved
-    : {
-        version: 1,
-        groupName: settings.groupName,
-        streamPrefix: settings.streamPrefix,
-        windowStart: window.from,
-        windowEnd: window.to,
-        updatedAt: new Date().toISOString(),
-      };
+async function backfillSlice<P>({ window, pipeline: p, store }: BackfillSlice<P>, control: Control): Promise<{ complete: boolean; resumed: boolean }> {
+  const saved = (await store.load()) as Checkpoint<P> | undefined;
+  const position = saved ? p.source.parsePosition(saved.position) : undefined;
+  const resumed = position !== undefined && !p.source.finished(position);
+  const start: Checkpoint<P> = resumed
+    ? { ...saved!, position: position! }
+    : { version: 2, source: p.source.kind, position: p.source.startAt(window.from), updatedAt: new Date().toISOString() };
   p.log.info({ checkpoint: store.location, resumed, from: iso(window.from), to: iso(window.to) }, 'backfill slice starting');
-  const outcome = await forwardWindow(p, start, store, control, (cp) => ({ ...cp, nextToken: undefined, done: true }));
-  return { complete: outcome.drained, resumed };
+  const outcome = await forward(p, start, store, control);
+  return { complete: outcome.ended, resumed };
 }
-
-const iso = (ms: number) => new Date(ms).toISOString();

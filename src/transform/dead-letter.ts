@@ -1,6 +1,6 @@
-import type { LogEvent } from '../source/log-pages.js';
+import type { SourceEvent } from '../event.js';
 
-/** A CloudWatch event the forwarder could not deliver as an audit document, kept whole. */
+/** An event the forwarder could not deliver as an audit document, kept whole. */
 export interface DeadLetter {
   '@timestamp': string;
   reason: string;
@@ -14,12 +14,12 @@ export interface DeadLetter {
   message: string;
 }
 
-export function deadLetter(event: LogEvent, groupName: string, reason: string): DeadLetter {
+export function deadLetter(event: SourceEvent, reason: string): DeadLetter {
   const auditID = /"auditID"\s*:\s*"([^"\\]{1,128})"/.exec(event.message)?.[1];
   return {
     '@timestamp': new Date(event.timestamp).toISOString(),
     reason,
-    logGroup: groupName,
+    logGroup: event.group,
     logStream: event.stream,
     eventId: event.eventId,
     cloudwatchTimestamp: event.timestamp,
@@ -29,7 +29,7 @@ export function deadLetter(event: LogEvent, groupName: string, reason: string): 
   };
 }
 
-/** CloudWatch's eventId is unique per stored event, so a replay rewrites the same dead letter. */
-export function deadLetterId(event: LogEvent): string {
+/** The source's event id is unique per stored event, so a replay rewrites the same dead letter. */
+export function deadLetterId(event: SourceEvent): string {
   return `${event.stream}/${event.eventId}`;
 }

@@ -3,17 +3,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Checkpoint } from '../../src/checkpoint/checkpoint.js';
-import { checkpointKey, FileCheckpointStore } from '../../src/checkpoint/file-store.js';
+import { FileCheckpointStore } from '../../src/checkpoint/file-store.js';
+import { checkpointKey } from '../../src/checkpoint/key.js';
 
-const sample: Checkpoint = {
-  version: 1,
+const position = {
   groupName: '/aws/eks/demo/cluster',
   streamPrefix: 'kube-apiserver-audit-',
   windowStart: 1_700_000_000_000,
   windowEnd: 1_700_000_060_000,
   nextToken: 'token-1',
-  updatedAt: new Date(0).toISOString(),
 };
+const sample: Checkpoint = { version: 2, source: 'cloudwatch', position, updatedAt: new Date(0).toISOString() };
 
 describe('FileCheckpointStore', () => {
   it('has no checkpoint before the first save', async () => {
@@ -24,8 +24,8 @@ describe('FileCheckpointStore', () => {
   it('returns what was saved last, across store instances (a restart)', async () => {
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'cp-')), 'nested', 'state');
     await new FileCheckpointStore(dir, 'k').save(sample);
-    await new FileCheckpointStore(dir, 'k').save({ ...sample, nextToken: 'token-2' });
-    expect(await new FileCheckpointStore(dir, 'k').load()).toEqual({ ...sample, nextToken: 'token-2' });
+    await new FileCheckpointStore(dir, 'k').save({ ...sample, position: { ...position, nextToken: 'token-2' } });
+    expect(await new FileCheckpointStore(dir, 'k').load()).toEqual({ ...sample, position: { ...position, nextToken: 'token-2' } });
     expect(readdirSync(dir)).toEqual(['k.json']);
   });
 

@@ -15,26 +15,26 @@ function resolveEnv(env: Record<string, string>) {
 describe('settings', () => {
   it('applies the original forwarder\'s defaults', () => {
     const s = resolveEnv(minimal);
-    expect(s.streamPrefix).toBe('kube-apiserver-audit-');
-    expect(s.fetchIntervalMs).toBe(60_000);
-    expect(s.requestsPerSecond).toBe(2);
-    expect(s.elastic.indexSuffix).toBe('cluster');
-    expect(s.elastic.deadLetterIndex).toBe('eks-log-forwarder-deadletter.cluster');
-    expect(s.elastic.sslVerify).toBe(true);
-    expect(s.awsCredentials).toBeUndefined();
+    expect(s.cloudwatch.streamPrefix).toBe('kube-apiserver-audit-');
+    expect(s.cloudwatch.fetchIntervalMs).toBe(60_000);
+    expect(s.cloudwatch.requestsPerSecond).toBe(2);
+    expect(s.elasticsearch.indexSuffix).toBe('cluster');
+    expect(s.elasticsearch.deadLetterIndex).toBe('eks-log-forwarder-deadletter.cluster');
+    expect(s.elasticsearch.sslVerify).toBe(true);
+    expect(s.cloudwatch.awsCredentials).toBeUndefined();
   });
 
   it('builds the Elasticsearch URL from scheme, host and port like the original forwarder', () => {
     const { ELASTIC_URL: _, ...rest } = minimal;
     const s = resolveEnv({ ...rest, ELASTIC_HOST: 'tigera-secure-es-http.tigera-elasticsearch.svc', ELASTIC_USER: 'u', ELASTIC_PASSWORD: 'p' });
-    expect(s.elastic.node).toBe('https://tigera-secure-es-http.tigera-elasticsearch.svc:9200');
-    expect(s.elastic.auth).toEqual({ username: 'u', password: 'p' });
+    expect(s.elasticsearch.node).toBe('https://tigera-secure-es-http.tigera-elasticsearch.svc:9200');
+    expect(s.elasticsearch.auth).toEqual({ username: 'u', password: 'p' });
   });
 
   it('lets a later layer (flags) win over an earlier one (environment)', () => {
     const s = resolveSettings(settingsFromEnv(minimal), { fetchInterval: '5', streamPrefix: 'custom-' });
-    expect(s.fetchIntervalMs).toBe(5_000);
-    expect(s.streamPrefix).toBe('custom-');
+    expect(s.cloudwatch.fetchIntervalMs).toBe(5_000);
+    expect(s.cloudwatch.streamPrefix).toBe('custom-');
   });
 
   it.each([

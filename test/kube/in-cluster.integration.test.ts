@@ -146,7 +146,7 @@ describe('in the cluster', () => {
     expect(await second.exited).toBe(0);
     const saved = JSON.parse(kubectl(['-n', NS, 'get', 'configmap', 'eks-log-forwarder-checkpoint', '-o', 'json'])) as { data: Record<string, string> };
     const key = Object.keys(saved.data).find((k) => k.startsWith('run-') && saved.data[k]!.includes(b.scenario.logGroupName))!;
-    const checkpoint = JSON.parse(saved.data[key]!) as { windowStart: number };
+    const checkpoint = (JSON.parse(saved.data[key]!) as { position: { windowStart: number } }).position;
     expect(checkpoint.windowStart).toBeGreaterThan(new Date(startFrom).getTime());
     const third = forwarder('fwd-3', { EKS_FORWARDER_START_FROM: startFrom });
     await logged(third, new RegExp(`"windowStart":"${new Date(checkpoint.windowStart).toISOString()}"`));

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Health } from '../../src/ops/health.js';
 import { createMetricsRegistry } from '../../src/ops/metrics.js';
-import { Stats } from '../../src/pipeline/stats.js';
+import { metricSections } from '../../src/components.js';
+import { countersOnly } from '../support/components.js';
 import { REPO_ROOT } from '../support/cli.js';
 
 const DASHBOARD = path.join(REPO_ROOT, 'deploy', 'grafana', 'eks-log-forwarder-dashboard.json');
@@ -45,11 +46,11 @@ describe('Grafana dashboard', () => {
   });
 
   it('queries only metrics, and labels, the registry exposes', async () => {
-    const stats = new Stats();
-    stats.newestForwarded = Date.now() - 1_000;
-    stats.lastCheckpointAt = Date.now();
-    stats.observeBulk(0.1, true);
-    const registry = createMetricsRegistry({ stats, health: new Health(), budget: { spent: 1, perSecond: 2 }, group: '/aws/eks/c/cluster' });
+    const c = countersOnly('/aws/eks/c/cluster', { spent: 1, perSecond: 2 });
+    c.stats.newestForwarded = Date.now() - 1_000;
+    c.stats.lastCheckpointAt = Date.now();
+    c.sink.observeBulk(0.1, true);
+    const registry = createMetricsRegistry({ sections: metricSections(() => c.pipeline), health: new Health() });
     const series = exposed(await registry.metrics());
 
     const exprs = [

@@ -2,11 +2,11 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@elastic/elasticsearch';
-import { checkpointKey } from '../../src/checkpoint/file-store.js';
+import { DOCTOR_CHECKS, doctorFor, runCheckpointKey } from '../../src/components.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { resolveSettings, settingsFromEnv, type Settings } from '../../src/config/settings.js';
-import { DOCTOR_CHECKS, doctorPassed, formatDoctor, runDoctor, type DoctorResult } from '../../src/ops/doctor.js';
-import { ensureIndexTemplates } from '../../src/sink/index-template.js';
+import { doctorPassed, formatDoctor, type DoctorResult } from '../../src/ops/doctor.js';
+import { ensureIndexTemplates } from '../../src/sink/elasticsearch/index-template.js';
 import { elasticClient } from '../support/elastic.js';
 import { deadLetterIndex, seedCluster, type SeededCluster } from '../support/scenario.js';
 import { freePort } from '../support/cli.js';
@@ -29,7 +29,7 @@ describe('doctor against LocalStack and Elasticsearch', () => {
 
   it('passes every check, in order, for a seeded cluster; then proves writes with a probe it deletes', async () => {
     const settings = settingsOf(seeded.env);
-    const first = await runDoctor(settings);
+    const first = await doctorFor(settings);
     expect(first.map((r) => r.name)).toEqual([...DOCTOR_CHECKS]);
     expect(first.filter((r) => !r.ok)).toEqual([]);
     expect(doctorPassed(first)).toBe(true);
@@ -46,8 +46,8 @@ describe('doctor against LocalStack and Elasticsearch', () => {
     expect(text.trimEnd().split('\n').at(-1)).toMatch(/^all 9 checks passed/);
 
     // With the templates installed, the dead-letter index can be probed without bad mappings.
-    await ensureIndexTemplates(es, settings.elastic);
-    const second = byName(await runDoctor(settings));
+    await ensureIndexTemplates(es, settings.elasticsearch);
+    const second = byName(await doctorFor(settings));
     expect(second['index templates']).toMatchObject({ ok: true, detail: `installed: eks-log-forwarder-audit.${seeded.cluster}, eks-log-forwarder-deadletter.${seeded.cluster}` });
     expect(second['Elasticsearch write permission']).toMatchObject({ ok: true, detail: `security is disabled; wrote and deleted a probe document in ${deadLetterIndex(seeded.cluster)}` });
     expect(await es.exists({ index: deadLetterIndex(seeded.cluster), id: 'eks-log-forwarder-doctor-probe' })).toBe(false);
@@ -55,7 +55,8 @@ describe('doctor against LocalStack and Elasticsearch', () => {
 
   it('names the cluster Secret as the credential source, never the keys', async () => {
     const keys = { accessKeyId: 'AKIAZZZZDOCTORTEST01', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/doctorSecretKey01' };
-    const results = await runDoctor({ ...settingsOf(seeded.env), awsCredentials: keys });
+    const s = settingsOf(seeded.env);
+    const results = await doctorFor({ ...s, cloudwatch: { ...s.cloudwatch, awsCredentials: keys } });
     expect(byName(results)['AWS credentials']).toMatchObject({ ok: true, detail: 'resolved from the cluster Secret (aws-id / aws-key)' });
     expect(doctorPassed(results)).toBe(true);
     const out = formatDoctor(results) + JSON.stringify(results);
@@ -65,7 +66,7 @@ describe('doctor against LocalStack and Elasticsearch', () => {
 
   it('fails the log group check with a hint when the group is wrong, and skips what depends on it', async () => {
     const wrong = `/aws/eks/${seeded.cluster}-typo/cluster`;
-    const results = await runDoctor(settingsOf({ ...seeded.env, EKS_CLOUDWATCH_LOG_GROUP: wrong }));
+    const results = await doctorFor(settingsOf({ ...seeded.env, EKS_CLOUDWATCH_LOG_GROUP: wrong }));
     const r = byName(results);
     expect(r['AWS credentials']!.ok).toBe(true);
     expect(r['log group']).toMatchObject({ ok: false, detail: expect.stringContaining(`${wrong} does not exist`) });
@@ -83,7 +84,7 @@ describe('doctor against LocalStack and Elasticsearch', () => {
   });
 
   it('fails the audit streams check when no stream has the prefix, naming the streams there are', async () => {
-    const r = byName(await runDoctor(settingsOf({ ...seeded.env, EKS_CLOUDWATCH_LOG_STREAM_PREFIX: 'kube-apiserver-audit-nope' })));
+    const r = byName(await doctorFor(settingsOf({ ...seeded.env, EKS_CLOUDWATCH_LOG_STREAM_PREFIX: 'kube-apiserver-audit-nope' })));
     expect(r['log group']!.ok).toBe(true);
     expect(r['audit streams']).toMatchObject({ ok: false, detail: expect.stringMatching(/^no stream named kube-apiserver-audit-nope\*/) });
     expect(r['audit streams']!.hint).toMatch(/streams in the group: .*kube-apiserver-audit-/);
@@ -91,7 +92,7 @@ describe('doctor against LocalStack and Elasticsearch', () => {
 
   it('fails the Elasticsearch check when it is unreachable, without showing the credentials in its URL', async () => {
     const url = `http://forwarder:Sup3rSecret@127.0.0.1:${await freePort()}`;
-    const results = await runDoctor(settingsOf({ ...seeded.env, ELASTIC_URL: url }));
+    const results = await doctorFor(settingsOf({ ...seeded.env, ELASTIC_URL: url }));
     const r = byName(results);
     expect(r.FilterLogEvents!.ok).toBe(true);
     expect(r['Elasticsearch reachable']).toMatchObject({ ok: false, detail: expect.stringMatching(/ConnectionError/) });
@@ -107,18 +108,18 @@ describe('doctor against LocalStack and Elasticsearch', () => {
   it('without template installation, fails unless some template covers the indices', async () => {
     const env = { ...seeded.env, ELASTIC_INDEX_SUFFIX: `${seeded.cluster}-managed`, ELASTIC_INSTALL_TEMPLATE: 'false' };
     const settings = settingsOf(env);
-    const r = byName(await runDoctor(settings));
+    const r = byName(await doctorFor(settings));
     expect(r['index templates']).toMatchObject({ ok: false, detail: expect.stringMatching(/no index template covers .* and ELASTIC_INSTALL_TEMPLATE is false/) });
 
     const name = `operator-audit.${seeded.cluster}`;
     await es.indices.putIndexTemplate({
       name,
-      index_patterns: [`tigera_secure_ee_audit_kube.${seeded.cluster}-managed.*`, settings.elastic.deadLetterIndex],
+      index_patterns: [`tigera_secure_ee_audit_kube.${seeded.cluster}-managed.*`, settings.elasticsearch.deadLetterIndex],
       priority: 11,
       template: { settings: { number_of_shards: 1 } },
     });
     try {
-      const again = byName(await runDoctor(settings));
+      const again = byName(await doctorFor(settings));
       expect(again['index templates']).toMatchObject({ ok: true, detail: `managed elsewhere: ${name} cover the audit and dead-letter indices` });
     } finally {
       await es.indices.deleteIndexTemplate({ name });
@@ -127,15 +128,15 @@ describe('doctor against LocalStack and Elasticsearch', () => {
 
   it('fails the checkpoint check for an unreadable checkpoint, with what to do', async () => {
     const settings = settingsOf(seeded.env);
-    const file = path.join(settings.stateDir, `${checkpointKey('run', settings.groupName, settings.streamPrefix, settings.elastic.indexSuffix)}.json`);
-    mkdirSync(settings.stateDir, { recursive: true });
-    writeFileSync(file, JSON.stringify({ version: 1, groupName: settings.groupName }));
-    const r = byName(await runDoctor(settings));
+    const file = path.join(settings.pipeline.stateDir, `${runCheckpointKey(settings)}.json`);
+    mkdirSync(settings.pipeline.stateDir, { recursive: true });
+    writeFileSync(file, JSON.stringify({ version: 1, groupName: settings.cloudwatch.groupName }));
+    const r = byName(await doctorFor(settings));
     expect(r.checkpoint).toMatchObject({ ok: false, detail: expect.stringContaining(`${file}: Error: checkpoint ${file} is not valid`) });
     expect(r.checkpoint!.hint).toMatch(/move the file aside/);
 
-    writeFileSync(file, JSON.stringify({ version: 1, groupName: settings.groupName, streamPrefix: settings.streamPrefix, windowStart: 1_700_000_000_000, nextToken: 't', updatedAt: '2026-01-01T00:00:00.000Z' }));
-    const ok = byName(await runDoctor(settings));
+    writeFileSync(file, JSON.stringify({ version: 1, groupName: settings.cloudwatch.groupName, streamPrefix: settings.cloudwatch.streamPrefix, windowStart: 1_700_000_000_000, nextToken: 't', updatedAt: '2026-01-01T00:00:00.000Z' }));
+    const ok = byName(await doctorFor(settings));
     expect(ok.checkpoint).toMatchObject({ ok: true, detail: `${file}: window from 2023-11-14T22:13:20.000Z, next-page token saved, updated 2026-01-01T00:00:00.000Z` });
   });
 
@@ -147,7 +148,7 @@ describe('doctor against LocalStack and Elasticsearch', () => {
       error = err;
     }
     expect(error).toBeInstanceOf(ConfigError);
-    const results = await runDoctor(error as ConfigError);
+    const results = await doctorFor(error as ConfigError);
     expect(results[0]).toMatchObject({ name: 'configuration', ok: false, detail: expect.stringMatching(/^EKS_FORWARDER_REQUESTS_PER_SECOND \/ --requests-per-second: must be above 0 and at most 5/) });
     expect(results.slice(1).every((r) => r.skipped && !r.ok)).toBe(true);
     expect(results).toHaveLength(9);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Health, maskSecrets, maxStallFor, safeErrorText, sleepTicking, targetOf } from '../../src/ops/health.js';
+import { errorText as safeErrorText, maskSecrets } from '../../src/error-text.js';
+import { Health, maxStallFor, targetOf } from '../../src/ops/health.js';
+import { waitTicking as sleepTicking } from '../../src/wait.js';
 
 /** A clock the test moves by hand. */
 function clock(start = Date.parse('2026-03-01T10:00:00Z')) {
@@ -29,20 +31,20 @@ describe('Health', () => {
     expect(r.ready).toBe(false);
     expect(r.reasons).toHaveLength(1);
     expect(r.reasons[0]).toMatch(/^elasticsearch failing since 2026-03-01T10:00:01.000Z: ConnectionError: connect ECONNREFUSED/);
-    expect(h.elasticsearch).toEqual({
+    expect(h.target('elasticsearch')).toEqual({
       ok: false,
       lastError: 'ConnectionError: connect ECONNREFUSED 127.0.0.1:9200',
       lastErrorAt: '2026-03-01T10:00:01.000Z',
       lastOkAt: '2026-03-01T10:00:00.000Z',
     });
-    expect(h.cloudwatch).toEqual({ ok: true });
+    expect(h.target('cloudwatch')).toEqual({ ok: true });
 
     c.advance(1_000);
     h.ok('elasticsearch');
     expect(h.ready()).toEqual({ ready: true, reasons: [] });
-    expect(h.elasticsearch.ok).toBe(true);
-    expect(h.elasticsearch.lastError).toMatch(/ECONNREFUSED/);
-    expect(h.elasticsearch.lastOkAt).toBe('2026-03-01T10:00:02.000Z');
+    expect(h.target('elasticsearch').ok).toBe(true);
+    expect(h.target('elasticsearch').lastError).toMatch(/ECONNREFUSED/);
+    expect(h.target('elasticsearch').lastOkAt).toBe('2026-03-01T10:00:02.000Z');
   });
 
   it('lists every reason at once: configuration and both targets', () => {
@@ -100,7 +102,7 @@ describe('Health', () => {
     h.failed('elasticsearch', err);
     const text = JSON.stringify(h.snapshot()) + h.ready().reasons.join();
     expect(text).not.toMatch(/hunter2|Zm9vOmJhcg|requestObject/);
-    expect(h.elasticsearch.lastError).toBe('ConnectionError: getaddrinfo ENOTFOUND for https://***@es.example:9200/_bulk');
+    expect(h.target('elasticsearch').lastError).toBe('ConnectionError: getaddrinfo ENOTFOUND for https://***@es.example:9200/_bulk');
     h.setConfigured(false, 'ELASTIC_URL https://u:pw@x:9200 is unreachable');
     expect(h.configured.reason).toBe('ELASTIC_URL https://***@x:9200 is unreachable');
   });

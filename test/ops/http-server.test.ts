@@ -3,14 +3,16 @@ import { Health } from '../../src/ops/health.js';
 import { startOpsServer, type OpsServer } from '../../src/ops/http-server.js';
 import { createMetricsRegistry } from '../../src/ops/metrics.js';
 import { statusSnapshot } from '../../src/ops/status.js';
-import { Stats } from '../../src/pipeline/stats.js';
+import { metricSections, statusSource, TARGETS } from '../../src/components.js';
+import { countersOnly, type CountersOnly } from '../support/components.js';
 
 const GROUP = '/aws/eks/prod-east/cluster';
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 
-/** A Stats with a distinct value in every counter, so each metric's source is checked. */
-function filledStats(): Stats {
-  const s = new Stats();
+/** Counters with a distinct value in each, so each metric's source is checked. */
+function filledStats(budget = { spent: 321, perSecond: 2 }): CountersOnly {
+  const c = countersOnly(GROUP, budget);
+  const s = c.stats;
   Object.assign(s, {
     eventsRead: 1001,
     forwarded: 802,
@@ -21,31 +23,33 @@ function filledStats(): Stats {
     invalid: 5,
     rejected: 2,
     lateCaught: 11,
-    otherStreamEvents: 33,
     pages: 44,
-    bytesRead: 123456,
-    throttles: 9,
-    tokenRestarts: 1,
-    overlapMs: 120_000,
     newestForwarded: NOW - 90_000,
   });
-  s.countRetry('cloudwatch');
-  s.countRetry('cloudwatch');
-  s.countRetry('elasticsearch');
-  s.checkpointSaved({ version: 1, groupName: GROUP, streamPrefix: 'kube-apiserver-audit-', windowStart: NOW - 600_000, windowEnd: NOW - 60_000, nextToken: 'tok', updatedAt: new Date(NOW - 30_000).toISOString() }, NOW - 30_000);
-  s.observeBulk(0.003, true);
-  s.observeBulk(0.2, true);
-  s.observeBulk(0.2, false);
-  s.observeBulk(120, false);
-  return s;
+  Object.assign(c.source, { otherStreamEvents: 33, bytesRead: 123456, throttles: 9, tokenRestarts: 1, overlapMs: 120_000 });
+  c.source.retries += 2;
+  c.sink.retries += 1;
+  s.checkpointSaved(
+    {
+      version: 2,
+      source: 'cloudwatch',
+      position: { groupName: GROUP, streamPrefix: 'kube-apiserver-audit-', windowStart: NOW - 600_000, windowEnd: NOW - 60_000, nextToken: 'tok' },
+      updatedAt: new Date(NOW - 30_000).toISOString(),
+    },
+    NOW - 30_000,
+  );
+  c.sink.observeBulk(0.003, true);
+  c.sink.observeBulk(0.2, true);
+  c.sink.observeBulk(0.2, false);
+  c.sink.observeBulk(120, false);
+  return c;
 }
 
-function setup(opts: { stats?: Stats; health?: Health } = {}) {
-  const stats = opts.stats ?? filledStats();
-  const health = opts.health ?? new Health(() => NOW);
-  const budget = { spent: 321, perSecond: 2 };
-  const registry = createMetricsRegistry({ stats, health, budget, group: GROUP, now: () => NOW });
-  return { stats, health, budget, registry };
+function setup(opts: { counters?: CountersOnly; health?: Health } = {}) {
+  const counters = opts.counters ?? filledStats();
+  const health = opts.health ?? new Health(() => NOW, TARGETS);
+  const registry = createMetricsRegistry({ sections: metricSections(() => counters.pipeline), health, now: () => NOW });
+  return { stats: counters.stats, counters, health, budget: counters.budget, registry };
 }
 
 /** The value of one sample line in Prometheus text, e.g. `name{a="b"}`. */
@@ -62,10 +66,10 @@ describe('ops HTTP server', () => {
   });
 
   it('serves metrics named as documented, with the values of Stats, Health and the budget', async () => {
-    const { stats, health, budget, registry } = setup();
+    const { stats, counters, health, registry } = setup();
     health.setConfigured(true);
     health.setRole('leader');
-    server = await startOpsServer({ port: 0, host: '127.0.0.1', health, registry, statusJson: () => statusSnapshot({ stats, health, group: GROUP, budget, now: NOW }) });
+    server = await startOpsServer({ port: 0, host: '127.0.0.1', health, registry, statusJson: () => statusSnapshot({ pipeline: statusSource(counters.pipeline), health, now: NOW }) });
     const res = await fetch(`http://127.0.0.1:${server.port}/metrics`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
@@ -134,7 +138,7 @@ describe('ops HTTP server', () => {
   });
 
   it('leaves lag and checkpoint age out while they are unknown', async () => {
-    const { registry } = setup({ stats: new Stats() });
+    const { registry } = setup({ counters: countersOnly(GROUP) });
     const text = await registry.metrics();
     expect(text).toMatch(/^# TYPE eks_log_forwarder_lag_seconds gauge$/m);
     expect(text).not.toMatch(/^eks_log_forwarder_lag_seconds\{/m);
@@ -144,17 +148,17 @@ describe('ops HTTP server', () => {
 
   it('follows the pipeline running now when given getters (in the cluster, each settings change builds a new one)', async () => {
     const health = new Health(() => NOW);
-    let current: { stats: Stats; budget: { spent: number; perSecond: number }; group: string } | undefined;
-    const registry = createMetricsRegistry({ stats: () => current?.stats, budget: () => current?.budget, group: () => current?.group, health, now: () => NOW, defaultMetrics: false });
+    let current: CountersOnly | undefined;
+    const registry = createMetricsRegistry({ sections: metricSections(() => current?.pipeline), health, now: () => NOW, defaultMetrics: false });
     // A standby: no pipeline, counters at 0, nothing per group.
     let text = await registry.metrics();
     expect(sample(text, 'eks_log_forwarder_events_read_total')).toBe(0);
     expect(sample(text, 'eks_log_forwarder_cloudwatch_requests_total')).toBe(0);
     expect(text).not.toMatch(/^eks_log_forwarder_lag_seconds\{/m);
-    expect(statusSnapshot({ stats: undefined, health, group: undefined, now: NOW })).toMatchObject({ role: 'single', counters: { eventsRead: 0 } });
-    expect(statusSnapshot({ stats: undefined, health, group: undefined, now: NOW }).group).toBeUndefined();
+    expect(statusSnapshot({ pipeline: undefined, health, now: NOW })).toMatchObject({ role: 'single', counters: { eventsRead: 0 } });
+    expect(statusSnapshot({ pipeline: undefined, health, now: NOW }).group).toBeUndefined();
 
-    current = { stats: filledStats(), budget: { spent: 5, perSecond: 1 }, group: GROUP };
+    current = filledStats({ spent: 5, perSecond: 1 });
     text = await registry.metrics();
     expect(sample(text, 'eks_log_forwarder_events_read_total')).toBe(1001);
     expect(sample(text, 'eks_log_forwarder_cloudwatch_requests_total')).toBe(5);
@@ -165,14 +169,14 @@ describe('ops HTTP server', () => {
 
   it('answers /healthz, /readyz and /status from Health, 404 elsewhere, 405 for other methods', async () => {
     let now = NOW;
-    const health = new Health(() => now);
-    const { stats, registry, budget } = setup({ health });
+    const health = new Health(() => now, TARGETS);
+    const { counters, registry } = setup({ health });
     server = await startOpsServer({
       port: 0,
       host: '127.0.0.1',
       health,
       registry,
-      statusJson: () => statusSnapshot({ stats, health, group: GROUP, budget, checkpointLocation: '/state/run-x.json', now }),
+      statusJson: () => statusSnapshot({ pipeline: statusSource(counters.pipeline), health, checkpointLocation: '/state/run-x.json', now }),
       maxStallMs: 60_000,
     });
     const base = `http://127.0.0.1:${server.port}`;

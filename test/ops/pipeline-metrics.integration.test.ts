@@ -5,6 +5,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FileCheckpointStore } from '../../src/checkpoint/file-store.js';
+import { closePipeline, createPipeline, metricSections, statusSource, TARGETS, type RunningPipeline } from '../../src/components.js';
 import { resolveSettings, settingsFromEnv, type Settings } from '../../src/config/settings.js';
 import { Health } from '../../src/ops/health.js';
 import { startOpsServer, type OpsServer } from '../../src/ops/http-server.js';
@@ -12,50 +13,29 @@ import { createMetricsRegistry } from '../../src/ops/metrics.js';
 import { statusSnapshot } from '../../src/ops/status.js';
 import type { CheckpointStore } from '../../src/checkpoint/checkpoint.js';
 import { backfill } from '../../src/pipeline/backfill.js';
-import type { Control, Pipeline } from '../../src/pipeline/forward-window.js';
-import { Stats } from '../../src/pipeline/stats.js';
-import { createElasticClient } from '../../src/sink/elastic-client.js';
-import { ensureIndexTemplates } from '../../src/sink/index-template.js';
-import { createCloudWatchClient } from '../../src/source/cloudwatch-client.js';
-import { createRequestBudget, type RequestBudget } from '../../src/source/request-budget.js';
-import { compilePolicy, DEFAULT_POLICY } from '../../src/transform/policy.js';
+import type { Control } from '../../src/pipeline/pipeline.js';
+import { ensureIndexTemplates } from '../../src/sink/elasticsearch/index-template.js';
+import type { CloudWatchPosition } from '../../src/source/cloudwatch/position.js';
 import { eventually } from '../support/elastic.js';
 import { startFaultProxy, throttlingFault, type FaultProxy } from '../support/fault-proxy.js';
 import { seedCluster } from '../support/scenario.js';
 
 /**
- * The pipeline wired the way the CLI is asked to wire it: Stats counts throttles through the
- * CloudWatch client's onAttempt hook, forwardWindow reports into Health, and the registry reads both.
+ * The pipeline wired the way the CLI wires it: the CloudWatch source counts throttles through
+ * its client's onAttempt hook, both components report into Health, and the registry reads them.
  */
-function pipelineFor(settings: Settings, cloudwatchEndpoint: string): { p: Pipeline; budget: RequestBudget; health: Health } {
+function pipelineFor(settings: Settings, cloudwatchEndpoint: string, window: { to: number }): { p: RunningPipeline; budget: RunningPipeline['budget']; health: Health } {
   vi.stubEnv('AWS_ENDPOINT_URL_CLOUDWATCH_LOGS', cloudwatchEndpoint);
-  const stats = new Stats();
-  const health = new Health();
+  const health = new Health(Date.now, TARGETS);
   health.setConfigured(true);
-  const budget = createRequestBudget(settings.requestsPerSecond);
   // The SDK reads its endpoint lazily: the stub stays until the test ends (afterEach).
-  const cloudwatch = createCloudWatchClient({ region: settings.region, budget, onAttempt: (o) => stats.cloudwatchAttempt(o) });
-  const p: Pipeline = {
-    cloudwatch,
-    elastic: createElasticClient(settings.elastic),
-    transform: {
-      policy: compilePolicy(DEFAULT_POLICY),
-      groupName: settings.groupName,
-      indexSuffix: settings.elastic.indexSuffix,
-      deadLetterIndex: settings.elastic.deadLetterIndex,
-    },
-    streamPrefix: settings.streamPrefix,
-    pageLimit: 200,
-    stats,
-    log: pino({ level: 'silent' }),
-    health,
-  };
-  return { p, budget, health };
+  const p = createPipeline(settings, { log: pino({ level: 'silent' }), health, mode: { kind: 'window', to: window.to } });
+  return { p, budget: p.budget, health };
 }
 
 /** Forwards one closed window once, as `backfill` does. */
-async function forwardOnce(p: Pipeline, settings: Settings, window: { from: number; to: number }, store: CheckpointStore, c: Control): Promise<boolean> {
-  return (await backfill(p, settings, window, () => store, c)).complete;
+async function forwardOnce(p: RunningPipeline, window: { from: number; to: number }, store: CheckpointStore, c: Control): Promise<boolean> {
+  return (await backfill([{ window, pipeline: p, store }], c)).complete;
 }
 
 const control = (): Control & { abort(): void } => {
@@ -83,30 +63,30 @@ describe('pipeline → Stats/Health → metrics', () => {
 
   it('a backfill through throttling shows up in the scraped metrics and /status', async () => {
     const seeded = await seedCluster({ prefix: 'opsmetrics', events: 1_500, seed: 909, auditStreams: 2, truncated: 3 });
-    const settings = resolveSettings(settingsFromEnv(seeded.env));
+    const settings = resolveSettings(settingsFromEnv({ ...seeded.env, EKS_FORWARDER_PAGE_LIMIT: '200' }));
     proxy = await startFaultProxy({
       target: process.env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS!,
       seed: 11,
       rules: [{ match: { target: 'FilterLogEvents' }, probability: 0.3, fault: throttlingFault() }],
     });
-    const { p, budget, health } = pipelineFor(settings, proxy.url);
-    cleanup.push(() => p.elastic.close(), async () => p.cloudwatch.destroy());
-    await ensureIndexTemplates(p.elastic, settings.elastic);
+    const { p, budget, health } = pipelineFor(settings, proxy.url, seeded.window);
+    cleanup.push(() => closePipeline(p));
+    await ensureIndexTemplates(p.sink.client, settings.elasticsearch);
     const store = new FileCheckpointStore(mkdtempSync(path.join(os.tmpdir(), 'eksfwd-ops-')), 'backfill-ops');
 
-    expect(await forwardOnce(p, settings, seeded.window, store, control())).toBe(true);
+    expect(await forwardOnce(p, seeded.window, store, control())).toBe(true);
 
-    const registry = createMetricsRegistry({ stats: p.stats, health, budget, group: settings.groupName });
+    const registry = createMetricsRegistry({ sections: metricSections(() => p), health });
     server = await startOpsServer({
       port: 0,
       host: '127.0.0.1',
       health,
       registry,
-      statusJson: () => statusSnapshot({ stats: p.stats, health, group: settings.groupName, checkpointLocation: store.location, budget }),
+      statusJson: () => statusSnapshot({ pipeline: statusSource(p), health, checkpointLocation: store.location }),
     });
     const base = `http://127.0.0.1:${server.port}`;
     const text = await (await fetch(`${base}/metrics`)).text();
-    const g = `{group="${settings.groupName}"}`;
+    const g = `{group="${settings.cloudwatch.groupName}"}`;
 
     const throttled = proxy.requests.filter((r) => r.fault === 'status').length;
     expect(throttled).toBeGreaterThan(0);
@@ -127,12 +107,12 @@ describe('pipeline → Stats/Health → metrics', () => {
     expect(sample(text, `eks_log_forwarder_checkpoint_age_seconds${g}`)).toBeGreaterThanOrEqual(0);
     expect(sample(text, 'eks_log_forwarder_ready')).toBe(1);
 
-    expect(health.cloudwatch.ok).toBe(true);
-    expect(health.cloudwatch.lastOkAt).toBeDefined();
-    expect(health.elasticsearch).toMatchObject({ ok: true, lastOkAt: expect.any(String) });
+    expect(health.target('cloudwatch').ok).toBe(true);
+    expect(health.target('cloudwatch').lastOkAt).toBeDefined();
+    expect(health.target('elasticsearch')).toMatchObject({ ok: true, lastOkAt: expect.any(String) });
     const status = (await (await fetch(`${base}/status`)).json()) as { checkpoint: { done: boolean; location: string } };
     expect(status.checkpoint).toMatchObject({ done: true, location: store.location });
-    expect(p.stats.checkpoint?.done).toBe(true);
+    expect((p.stats.checkpoint?.position as CloudWatchPosition).done).toBe(true);
   });
 
   it('an unreachable Elasticsearch makes the process unready, counts retries and failed bulks, and never shows the password', async () => {
@@ -144,16 +124,16 @@ describe('pipeline → Stats/Health → metrics', () => {
       });
     });
     const settings = resolveSettings(settingsFromEnv({ ...seeded.env, ELASTIC_URL: `http://forwarder:Sup3rSecret@127.0.0.1:${closed}` }));
-    const { p, budget, health } = pipelineFor(settings, process.env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS!);
-    cleanup.push(() => p.elastic.close(), async () => p.cloudwatch.destroy());
-    const registry = createMetricsRegistry({ stats: p.stats, health, budget, group: settings.groupName });
-    server = await startOpsServer({ port: 0, host: '127.0.0.1', health, registry, statusJson: () => statusSnapshot({ stats: p.stats, health, group: settings.groupName }) });
+    const { p, health } = pipelineFor(settings, process.env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS!, seeded.window);
+    cleanup.push(() => closePipeline(p));
+    const registry = createMetricsRegistry({ sections: metricSections(() => p), health });
+    server = await startOpsServer({ port: 0, host: '127.0.0.1', health, registry, statusJson: () => statusSnapshot({ pipeline: statusSource(p), health }) });
     const base = `http://127.0.0.1:${server.port}`;
 
     const c = control();
     const store = new FileCheckpointStore(mkdtempSync(path.join(os.tmpdir(), 'eksfwd-ops-')), 'backfill-down');
-    const running = forwardOnce(p, settings, seeded.window, store, c).catch((err: unknown) => err);
-    await eventually(async () => p.stats.retriesElasticsearch >= 2, 'Elasticsearch retries', 60_000);
+    const running = forwardOnce(p, seeded.window, store, c).catch((err: unknown) => err);
+    await eventually(async () => p.sink.stats.retries >= 2, 'Elasticsearch retries', 60_000);
 
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(503);

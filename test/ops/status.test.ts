@@ -7,7 +7,8 @@ import { Health } from '../../src/ops/health.js';
 import { startOpsServer, type OpsServer } from '../../src/ops/http-server.js';
 import { createMetricsRegistry } from '../../src/ops/metrics.js';
 import { collectStatus, fetchStatus, formatStatus, statusSnapshot } from '../../src/ops/status.js';
-import { Stats } from '../../src/pipeline/stats.js';
+import { metricSections, positionFormat, statusSource, TARGETS } from '../../src/components.js';
+import { countersOnly } from '../support/components.js';
 import { freePort } from '../support/cli.js';
 
 const GROUP = '/aws/eks/status-test/cluster';
@@ -27,20 +28,23 @@ describe('status', () => {
   it('without a reachable process, shows the checkpoint alone and says so', async () => {
     const store = storeWith();
     await store.save({
-      version: 1,
-      groupName: GROUP,
-      streamPrefix: 'kube-apiserver-audit-',
-      windowStart: T0 - 600_000,
-      windowEnd: T0 - 60_000,
-      nextToken: 'opaque-token-value',
-      readUpTo: T0 - 700_000,
+      version: 2,
+      source: 'cloudwatch',
+      position: {
+        groupName: GROUP,
+        streamPrefix: 'kube-apiserver-audit-',
+        windowStart: T0 - 600_000,
+        windowEnd: T0 - 60_000,
+        nextToken: 'opaque-token-value',
+        readUpTo: T0 - 700_000,
+      },
       newestForwarded: T0 - 120_000,
       updatedAt: new Date(T0 - 30_000).toISOString(),
     });
     const url = `http://127.0.0.1:${await freePort()}`;
-    const report = await collectStatus({ store, url, now: T0 });
+    const report = await collectStatus({ store, format: positionFormat, url, now: T0 });
     expect(report.remote).toMatchObject({ reachable: false, url });
-    const text = formatStatus(report);
+    const text = formatStatus(report, positionFormat);
     expect(text).toContain(`process        not reachable at ${url} (`);
     expect(text).toContain('ECONNREFUSED');
     expect(text).toContain('showing the checkpoint alone');
@@ -55,29 +59,33 @@ describe('status', () => {
   });
 
   it('with no checkpoint yet, says where a first run starts', async () => {
-    const text = formatStatus(await collectStatus({ store: storeWith(), url: `http://127.0.0.1:${await freePort()}`, now: T0 }));
+    const text = formatStatus(await collectStatus({ store: storeWith(), format: positionFormat, url: `http://127.0.0.1:${await freePort()}`, now: T0 }), positionFormat);
     expect(text).toMatch(/none yet {5}a first run starts at the newest indexed document/);
     expect(text).toContain('lag            unknown (nothing forwarded yet)');
   });
 
   it('from a running process, shows its checkpoint, lag, readiness and last errors', async () => {
-    const stats = new Stats();
-    const health = new Health(() => T0);
+    const c = countersOnly(GROUP, { spent: 3, perSecond: 2 });
+    const stats = c.stats;
+    const health = new Health(() => T0, TARGETS);
     health.setConfigured(true);
     health.setRole('leader');
     stats.eventsRead = 50;
     stats.forwarded = 40;
     stats.newestForwarded = T0 - 45_000;
-    stats.checkpointSaved({ version: 1, groupName: GROUP, streamPrefix: 'kube-apiserver-audit-', windowStart: T0 - 300_000, updatedAt: new Date(T0 - 5_000).toISOString() }, T0 - 5_000);
+    stats.checkpointSaved(
+      { version: 2, source: 'cloudwatch', position: { groupName: GROUP, streamPrefix: 'kube-apiserver-audit-', windowStart: T0 - 300_000 }, updatedAt: new Date(T0 - 5_000).toISOString() },
+      T0 - 5_000,
+    );
     health.ok('cloudwatch');
     health.failed('elasticsearch', Object.assign(new Error('Response Error 503'), { name: 'ResponseError' }));
-    const registry = createMetricsRegistry({ stats, health, budget: { spent: 3, perSecond: 2 }, group: GROUP, defaultMetrics: false });
-    server = await startOpsServer({ port: 0, host: '127.0.0.1', health, registry, statusJson: () => statusSnapshot({ stats, health, group: GROUP, checkpointLocation: '/state/run.json', now: T0 }) });
+    const registry = createMetricsRegistry({ sections: metricSections(() => c.pipeline), health, defaultMetrics: false });
+    server = await startOpsServer({ port: 0, host: '127.0.0.1', health, registry, statusJson: () => statusSnapshot({ pipeline: statusSource(c.pipeline), health, checkpointLocation: '/state/run.json', now: T0 }) });
     const url = `http://127.0.0.1:${server.port}`;
 
     const remote = await fetchStatus(url);
     expect(remote.reachable).toBe(true);
-    const text = formatStatus(await collectStatus({ store: storeWith(), url, now: T0 }));
+    const text = formatStatus(await collectStatus({ store: storeWith(), format: positionFormat, url, now: T0 }), positionFormat);
     expect(text).toContain(`process        running at ${url}: leader, NOT READY (elasticsearch failing since 2026-03-01T12:00:00.000Z: ResponseError: Response Error 503)`);
     expect(text).toContain('checkpoint     /state/run.json');
     expect(text).toContain('window       2026-03-01T11:55:00.000Z .. (none open: the next starts here)');
@@ -90,7 +98,7 @@ describe('status', () => {
 
   it('treats a non-200 answer as not reachable', async () => {
     const health = new Health();
-    const registry = createMetricsRegistry({ stats: new Stats(), health, budget: { spent: 0, perSecond: 1 }, group: GROUP, defaultMetrics: false });
+    const registry = createMetricsRegistry({ sections: metricSections(() => countersOnly(GROUP).pipeline), health, defaultMetrics: false });
     server = await startOpsServer({ port: 0, host: '127.0.0.1', health, registry, statusJson: () => ({}) });
     // A URL whose /status is 404: the base path is wrong.
     const remote = await fetchStatus(`http://127.0.0.1:${server.port}/elsewhere`);

@@ -92,9 +92,9 @@ export function startCli(args: string[], env: Record<string, string | undefined>
   return { child, exited, stderr: () => stderr };
 }
 
-/** The run checkpoint in a state directory, if one was saved. */
+/** The CloudWatch position of the run checkpoint in a state directory, if one was saved. */
 export function readRunCheckpoint(stateDir: string): { nextToken?: string; windowEnd?: number; windowStart: number; readUpTo?: number } | undefined {
   const file = readdirSync(stateDir).find((f) => f.startsWith('run-') && f.endsWith('.json'));
-  return file ? JSON.parse(readFileSync(path.join(stateDir, file), 'utf8')) : undefined;
+  return file ? (JSON.parse(readFileSync(path.join(stateDir, file), 'utf8')) as { position: ReturnType<typeof readRunCheckpoint> }).position : undefined;
 }
 

@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** The shared real-event corpus; EKS_FORWARDER_CORPUS overrides the location. */
+/** The real-event corpus, kept in the repository (test/fixtures/corpus); EKS_FORWARDER_CORPUS overrides the location. */
 export function corpusDir(): string {
-  return process.env.EKS_FORWARDER_CORPUS ?? path.resolve(repoRoot, '..', 'shared', 'corpus');
+  return process.env.EKS_FORWARDER_CORPUS || path.join(repoRoot, 'test', 'fixtures', 'corpus');
 }
 
 /** One entry per non-empty line: the exact text and its JSON value. */

@@ -39,7 +39,7 @@ function matches(match: Omit<AuditPolicyRule, 'level'>, event: AuditEvent): bool
   return evaluate(compilePolicy(policyOf([{ level: 'Metadata', ...match }])), event).ruleIndex === 0;
 }
 
-// Real events used below (corpus: /work/shared/corpus/audit-events.jsonl).
+// Real events used below (corpus: test/fixtures/corpus/audit-events.jsonl).
 const E = {
   /** GET /api by system:admin impersonating bob (audit2rbac) */
   discoveryApi: 'eed8aa73-fedf-46b2-88f6-92019cf5e06e',

@@ -1,0 +1,146 @@
+import type { Logger } from 'pino';
+import type { Checkpoint, CheckpointStore } from '../checkpoint/checkpoint.js';
+import type { HealthReporter } from '../component.js';
+import type { SinkRecord, Sink, WriteOutcome } from '../sink/sink.js';
+import type { ReadControl, Source, SourceBatch } from '../source/source.js';
+import { deadLetterRecord, transformBatch, type TransformContext } from '../transform/transform-batch.js';
+import { readAhead } from './read-ahead.js';
+import type { Stats } from './stats.js';
+
+/** Everything one event meets on its way from the source to the sink. */
+export interface Pipeline<P = unknown> {
+  source: Source<P>;
+  transform: TransformContext;
+  sink: Sink;
+  stats: Stats;
+  log: Logger;
+  health: HealthReporter;
+}
+
+export type Control = ReadControl;
+
+export interface ForwardOutcome<P> {
+  /** The checkpoint last saved. */
+  checkpoint: Checkpoint<P>;
+  /** The source said it had nothing more, and that last batch was acknowledged. */
+  ended: boolean;
+}
+
+/**
+ * The one path of every event: read a batch (one more is fetched meanwhile, no further) →
+ * transform → write → the sink acknowledges every record → save the batch's position. The
+ * checkpoint never gets ahead of the acknowledgements, so a crash anywhere replays at most the
+ * unacknowledged batches, which the sink's dedup keys absorb.
+ */
+export async function forward<P>(p: Pipeline<P>, start: Checkpoint<P>, store: CheckpointStore, control: Control): Promise<ForwardOutcome<P>> {
+  let checkpoint = start;
+  for await (const batch of readAhead(p.source.read(start.position, control))) {
+    p.health.tick();
+    const transformed = transformBatch(batch.events, p.transform);
+    const delivered = await deliver(p, transformed.records, control.signal);
+
+    // Acknowledged: only now may the checkpoint move past this batch.
+    const newestForwarded = newestTimestamp(batch.events, checkpoint.newestForwarded);
+    checkpoint = { ...checkpoint, position: batch.position, newestForwarded, updatedAt: new Date().toISOString() };
+    await store.save(checkpoint);
+    p.stats.checkpointSaved(checkpoint);
+
+    const late = lateArrivals(transformed.records, delivered, batch);
+    count(p.stats, batch, transformed, delivered, late);
+    if (late > 0) p.log.info({ late }, 'caught late arrivals');
+    if (batch.drained) p.log.info({ ...p.source.describe(batch.position), ...summary(p.stats) }, 'window drained');
+    if (batch.end) return { checkpoint, ended: true };
+    if (control.stop.aborted) break;
+  }
+  return { checkpoint, ended: false };
+}
+
+interface Delivered {
+  outcomes: WriteOutcome[];
+  /** Records refused for good, now stored as dead letters. */
+  rejected: number;
+  deadLettered: number;
+}
+
+/**
+ * Writes the records and turns every refusal into a dead letter, whatever the sink. A dead letter
+ * refused in turn stops the batch: moving on would lose the event.
+ */
+async function deliver(p: Pipeline, records: SinkRecord[], signal: AbortSignal): Promise<Delivered> {
+  for (const r of records) {
+    if (r.kind === 'dead-letter') p.log.warn({ stream: r.event.stream, eventId: r.event.eventId, reason: r.document.reason }, 'event dead-lettered');
+  }
+  const outcomes = records.length ? await p.sink.write(records, signal) : [];
+  const replacements: SinkRecord[] = [];
+  let deadLettered = 0;
+  outcomes.forEach((o, i) => {
+    const r = records[i]!;
+    if (o.result !== 'refused') {
+      if (r.kind === 'dead-letter') deadLettered += 1;
+      return;
+    }
+    if (r.kind === 'dead-letter') throw new Error(`${p.sink.name} refused dead letter ${r.key} (${o.status}): ${o.reason}`);
+    p.log.warn({ stream: r.event.stream, eventId: r.event.eventId, id: r.key, status: o.status, reason: o.reason }, 'document rejected; dead-lettering it');
+    replacements.push(deadLetterRecord(r.event, `rejected by ${p.sink.name} (${o.status}): ${o.reason}`));
+  });
+  if (replacements.length > 0) {
+    const again = await p.sink.write(replacements, signal);
+    again.forEach((o, i) => {
+      if (o.result === 'refused') throw new Error(`${p.sink.name} refused dead letter ${replacements[i]!.key} (${o.status}): ${o.reason}`);
+      deadLettered += 1;
+    });
+  }
+  return { outcomes, rejected: replacements.length, deadLettered };
+}
+
+/** Documents stored for the first time although their event lies in a range read before. */
+function lateArrivals(records: SinkRecord[], delivered: Delivered, batch: SourceBatch<unknown>): number {
+  if (batch.lateBefore === undefined) return 0;
+  let late = 0;
+  delivered.outcomes.forEach((o, i) => {
+    const r = records[i]!;
+    if (o.result === 'stored' && r.kind === 'audit' && r.event.timestamp <= batch.lateBefore!) late += 1;
+  });
+  return late;
+}
+
+function count(stats: Stats, batch: SourceBatch<unknown>, t: { filtered: number; invalid: number; records: SinkRecord[] }, d: Delivered, late: number): void {
+  let created = 0;
+  let existing = 0;
+  d.outcomes.forEach((o, i) => {
+    if (t.records[i]!.kind !== 'audit') return;
+    if (o.result === 'stored') created += 1;
+    else if (o.result === 'already-stored') existing += 1;
+  });
+  stats.pages += 1;
+  stats.eventsRead += batch.events.length;
+  stats.filtered += t.filtered;
+  stats.invalid += t.invalid;
+  stats.created += created;
+  stats.alreadyPresent += existing;
+  stats.forwarded += created + existing;
+  stats.rejected += d.rejected;
+  stats.deadLettered += d.deadLettered;
+  stats.lateCaught += late;
+  stats.newestForwarded = newestTimestamp(batch.events, stats.newestForwarded);
+}
+
+/** The counters a person reads in a log line or a summary. */
+export function summary(s: Stats) {
+  return {
+    eventsRead: s.eventsRead,
+    forwarded: s.forwarded,
+    created: s.created,
+    alreadyPresent: s.alreadyPresent,
+    filteredOut: s.filtered,
+    deadLettered: s.deadLettered,
+    lateCaught: s.lateCaught,
+    pages: s.pages,
+  };
+}
+
+function newestTimestamp(events: readonly { timestamp: number }[], current: number | undefined): number | undefined {
+  let newest = current;
+  for (const e of events) if (newest === undefined || e.timestamp > newest) newest = e.timestamp;
+  return newest;
+}

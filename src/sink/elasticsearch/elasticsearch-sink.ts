@@ -1,0 +1,133 @@
+import type { Client } from '@elastic/elasticsearch';
+import type { Logger } from 'pino';
+import type { DoctorContext, DoctorResult, HealthReporter } from '../../component.js';
+import { errorText } from '../../error-text.js';
+import { retryTransient } from '../../retry.js';
+import type { Sink, SinkRecord, WriteOutcome } from '../sink.js';
+import { isTransientElasticError, writeAll } from './bulk-writer.js';
+import { elasticsearchDoctor } from './doctor.js';
+import { ensureIndexTemplates } from './index-template.js';
+import { newestIndexedTimestamp } from './newest-indexed.js';
+import { missingKeys, storedKeysBetween } from './presence.js';
+import type { ElasticsearchSettings } from './settings.js';
+
+/** Upper bounds (seconds) of the bulk request duration buckets; the last bucket is +Inf. */
+export const BULK_DURATION_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/** What the Elasticsearch sink counts, for metrics and `/status`. */
+export class ElasticsearchStats {
+  /** Failed requests retried (whole requests, and rounds of items answered 429/5xx). */
+  retries = 0;
+  /** Bulk requests whose whole request failed or that left items to retry (429/5xx). */
+  bulkFailures = 0;
+  /** A plain histogram of bulk durations: `counts[i]` per bucket (not cumulative), the last +Inf. */
+  readonly bulk = {
+    bounds: BULK_DURATION_BUCKETS,
+    counts: new Array<number>(BULK_DURATION_BUCKETS.length + 1).fill(0),
+    sum: 0,
+    count: 0,
+  };
+
+  observeBulk(seconds: number, ok: boolean): void {
+    const s = Number.isFinite(seconds) && seconds > 0 ? seconds : 0;
+    let i = this.bulk.bounds.findIndex((le) => s <= le);
+    if (i < 0) i = this.bulk.bounds.length;
+    this.bulk.counts[i] = (this.bulk.counts[i] ?? 0) + 1;
+    this.bulk.sum += s;
+    this.bulk.count += 1;
+    if (!ok) this.bulkFailures += 1;
+  }
+}
+
+export interface ElasticsearchSinkOptions {
+  settings: ElasticsearchSettings;
+  client: Client;
+  log: Logger;
+  health: HealthReporter;
+}
+
+/**
+ * Elasticsearch as the store: `create` with the dedup key as `_id` into a deterministic daily
+ * index, so a replay answers 409 instead of writing twice; dead letters into their own index.
+ */
+export class ElasticsearchSink implements Sink {
+  readonly name = 'Elasticsearch';
+  readonly target = 'elasticsearch';
+  readonly identity: readonly string[];
+  readonly stats = new ElasticsearchStats();
+
+  constructor(private readonly o: ElasticsearchSinkOptions) {
+    this.identity = [o.settings.indexSuffix];
+  }
+
+  get client(): Client {
+    return this.o.client;
+  }
+
+  async prepare(stop: AbortSignal): Promise<void> {
+    if (!this.o.settings.installTemplate) return;
+    const installed = await this.waitingOut(() => ensureIndexTemplates(this.o.client, this.o.settings), stop, 'Elasticsearch not reachable yet; retrying');
+    if (installed.length > 0) this.o.log.info({ templates: installed }, 'installed index templates');
+  }
+
+  async write(records: readonly SinkRecord[], signal: AbortSignal): Promise<WriteOutcome[]> {
+    const { settings, client, log, health } = this.o;
+    try {
+      const outcomes = await writeAll(records, {
+        client,
+        indexSuffix: settings.indexSuffix,
+        deadLetterIndex: settings.deadLetterIndex,
+        signal,
+        onRetry: (err, attempt) => {
+          this.stats.retries += 1;
+          health.failed(this.target, err);
+          log.warn({ err: errorText(err), attempt }, 'Elasticsearch write failed; retrying');
+        },
+        onBulk: (seconds, ok) => this.stats.observeBulk(seconds, ok),
+      });
+      health.ok(this.target);
+      return outcomes;
+    } catch (err) {
+      if (!signal.aborted) health.failed(this.target, err);
+      throw err;
+    }
+  }
+
+  newestDelivered(stop: AbortSignal): Promise<number | undefined> {
+    return this.waitingOut(
+      () => newestIndexedTimestamp(this.o.client, this.o.settings.indexSuffix),
+      stop,
+      'Elasticsearch not reachable; waiting to look up the newest indexed document',
+    );
+  }
+
+  missing(records: readonly SinkRecord[]): Promise<string[]> {
+    return missingKeys(this.o.client, records, this.o.settings);
+  }
+
+  storedBetween(from: number, to: number): AsyncIterable<string> {
+    return storedKeysBetween(this.o.client, this.o.settings.indexSuffix, from, to);
+  }
+
+  doctor(ctx: DoctorContext): Promise<DoctorResult[]> {
+    return elasticsearchDoctor(this.o.settings, this.o.client, ctx);
+  }
+
+  async close(): Promise<void> {
+    await this.o.client.close();
+  }
+
+  /** Retries transient failures until `stop`, reporting them; the store's health follows. */
+  private async waitingOut<T>(fn: () => Promise<T>, stop: AbortSignal, message: string): Promise<T> {
+    const value = await retryTransient(fn, {
+      signal: stop,
+      isTransient: isTransientElasticError,
+      onRetry: (err) => {
+        this.o.health.failed(this.target, err);
+        this.o.log.warn({ err: errorText(err) }, message);
+      },
+    });
+    this.o.health.ok(this.target);
+    return value;
+  }
+}

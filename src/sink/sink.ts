@@ -1,0 +1,42 @@
+import type { DoctorContext, DoctorResult } from '../component.js';
+import type { SourceEvent } from '../event.js';
+import type { CalicoDocument } from '../transform/calico-document.js';
+import type { DeadLetter } from '../transform/dead-letter.js';
+
+/** One document to deliver, with the event it came from. `key` identifies it in the store. */
+export type SinkRecord =
+  | { kind: 'audit'; key: string; document: CalicoDocument; event: SourceEvent }
+  | { kind: 'dead-letter'; key: string; document: DeadLetter; event: SourceEvent };
+
+/** What the store did with one record. */
+export type WriteOutcome =
+  | { result: 'stored' }
+  /** A replay: the store already held it, and kept it as it was. */
+  | { result: 'already-stored' }
+  /** Refused for good (a retry would be refused again). */
+  | { result: 'refused'; status: number; reason: string };
+
+/**
+ * A store of audit documents. `write` resolves only with the store's own acknowledgement of
+ * every record (transient faults are waited out inside), one outcome per record, in order; the
+ * pipeline then moves the checkpoint. The rest is what the run loop and the tools need.
+ */
+export interface Sink {
+  /** The store as people name it, for logs and dead-letter reasons (`Elasticsearch`). */
+  readonly name: string;
+  /** Where its health and retries are reported (`elasticsearch`). */
+  readonly target: string;
+  /** What a checkpoint of this sink is keyed by (the cluster). */
+  readonly identity: readonly string[];
+  /** Makes the store ready to receive (templates); waits out an outage until `stop`. */
+  prepare(stop: AbortSignal): Promise<void>;
+  write(records: readonly SinkRecord[], signal: AbortSignal): Promise<WriteOutcome[]>;
+  /** Timestamp (epoch ms) of the newest audit event already delivered for this cluster; waits out an outage. */
+  newestDelivered(stop: AbortSignal): Promise<number | undefined>;
+  /** `verify`: the keys of `records` the store does not hold. */
+  missing(records: readonly SinkRecord[]): Promise<string[]>;
+  /** `verify`: keys of the audit documents stored with an event time in [from, to] (epoch ms). */
+  storedBetween(from: number, to: number): AsyncIterable<string>;
+  doctor(ctx: DoctorContext): Promise<DoctorResult[]>;
+  close(): Promise<void>;
+}

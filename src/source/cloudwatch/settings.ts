@@ -1,0 +1,147 @@
+import { z } from 'zod';
+import type { ComponentSettings, SettingSpec } from '../../component.js';
+import { duration, integerIn, optionalText, positiveSeconds, boolean } from '../../config/fields.js';
+
+export interface CloudWatchSettings {
+  region: string;
+  groupName: string;
+  streamPrefix: string;
+  fetchIntervalMs: number;
+  requestsPerSecond: number;
+  /** Fixed FilterLogEvents `limit`; when unset, pages are sized to about 1 MB. */
+  pageLimit?: number;
+  /** Let CloudWatch filter by a pattern compiled from the policy (fewer bytes on the wire). */
+  prefilter: boolean;
+  latenessFloorMs: number;
+  latenessCeilingMs: number;
+  /** Only when given by the cluster's Secret; otherwise the SDK's default credential chain. */
+  awsCredentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+const specs = {
+  region: {
+    env: 'AWS_REGION',
+    flag: '--region',
+    default: 'required',
+    meaning: 'region of the log group',
+    cluster: '`spec.additionalSources.eksCloudwatchLog.region`',
+  },
+  groupName: {
+    env: 'EKS_CLOUDWATCH_LOG_GROUP',
+    flag: '--group',
+    default: 'required',
+    meaning: 'log group, e.g. `/aws/eks/<cluster>/cluster`',
+    cluster: '`...eksCloudwatchLog.groupName`',
+  },
+  streamPrefix: {
+    env: 'EKS_CLOUDWATCH_LOG_STREAM_PREFIX',
+    flag: '--stream-prefix',
+    default: '`kube-apiserver-audit-`',
+    meaning: 'only streams with this prefix are forwarded',
+    cluster: '`...eksCloudwatchLog.streamPrefix`',
+  },
+  fetchInterval: {
+    env: 'EKS_CLOUDWATCH_LOG_FETCH_INTERVAL',
+    flag: '--fetch-interval',
+    default: '`60`',
+    meaning: 'seconds between polls (positive)',
+    cluster: '`...eksCloudwatchLog.fetchInterval` (0 means 60)',
+  },
+  requestsPerSecond: {
+    env: 'EKS_FORWARDER_REQUESTS_PER_SECOND',
+    flag: '--requests-per-second',
+    default: '`2`',
+    meaning: "CloudWatch request budget for the whole process (the account's shared quota is 5/s)",
+  },
+  pageLimit: {
+    env: 'EKS_FORWARDER_PAGE_LIMIT',
+    flag: '--page-limit',
+    default: 'sized to ~1 MB',
+    meaning: 'fixed FilterLogEvents `limit` (1-10000)',
+  },
+  prefilter: {
+    env: 'EKS_FORWARDER_PREFILTER',
+    flag: '--prefilter',
+    default: '`false`',
+    meaning: 'let CloudWatch filter with a JSON pattern compiled from the policy (a safe superset), plus a second pass for cut-off events',
+  },
+  latenessFloor: {
+    env: 'EKS_FORWARDER_LATENESS_FLOOR',
+    flag: '--lateness-floor',
+    default: '`2m`',
+    meaning: 'least re-read overlap behind the head, for late arrivals',
+  },
+  latenessCeiling: {
+    env: 'EKS_FORWARDER_LATENESS_CEILING',
+    flag: '--lateness-ceiling',
+    default: '`15m`',
+    meaning: 'most re-read overlap behind the head; later arrivals are not promised',
+  },
+  awsAccessKeyId: {
+    source: 'Secret key aws-id',
+    default: 'SDK default chain',
+    meaning: 'CloudWatch access key id (otherwise `AWS_ACCESS_KEY_ID`, IRSA web identity, Pod Identity, profiles)',
+    cluster: 'Secret `tigera-eks-log-forwarder-secret`: `aws-id`',
+  },
+  awsSecretAccessKey: {
+    source: 'Secret key aws-key',
+    default: 'SDK default chain',
+    meaning: 'CloudWatch secret access key (otherwise `AWS_SECRET_ACCESS_KEY`, ...)',
+    cluster: 'Secret `tigera-eks-log-forwarder-secret`: `aws-key`',
+  },
+} as const satisfies Record<string, SettingSpec & { cluster?: string }>;
+
+const schema = z.object({
+  region: optionalText,
+  groupName: optionalText,
+  streamPrefix: optionalText.transform((v) => v ?? 'kube-apiserver-audit-'),
+  fetchInterval: positiveSeconds(60),
+  requestsPerSecond: optionalText.transform((v, ctx) => {
+    if (v === undefined) return 2;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0 || n > 5) {
+      ctx.addIssue({ code: 'custom', message: `must be above 0 and at most 5 (the account's shared quota), got "${v}"` });
+      return z.NEVER;
+    }
+    return n;
+  }),
+  pageLimit: integerIn(1, 10_000),
+  prefilter: boolean(false),
+  latenessFloor: duration(2 * 60_000),
+  latenessCeiling: duration(15 * 60_000),
+  awsAccessKeyId: optionalText,
+  awsSecretAccessKey: optionalText,
+});
+
+/** The CloudWatch Logs source's settings: the log group, its polling and its credentials. */
+export const cloudwatchSettings: ComponentSettings<CloudWatchSettings> = {
+  specs,
+  schema,
+  resolve(raw, issue) {
+    const s = raw as z.infer<typeof schema>;
+    if (!s.region) issue('region', 'is required (the AWS region of the log group)');
+    if (!s.groupName) issue('groupName', 'is required (the CloudWatch log group, e.g. /aws/eks/<cluster>/cluster)');
+    if (s.latenessFloor > s.latenessCeiling) issue('latenessFloor', `must not exceed ${specs.latenessCeiling.env} / ${specs.latenessCeiling.flag}`);
+    let awsCredentials: CloudWatchSettings['awsCredentials'];
+    if (s.awsAccessKeyId !== undefined || s.awsSecretAccessKey !== undefined) {
+      if (!s.awsAccessKeyId || !s.awsSecretAccessKey) {
+        issue(s.awsAccessKeyId ? 'awsSecretAccessKey' : 'awsAccessKeyId', 'incomplete Cloudwatch credentials: both aws-id and aws-key are needed');
+      } else {
+        awsCredentials = { accessKeyId: s.awsAccessKeyId, secretAccessKey: s.awsSecretAccessKey };
+      }
+    }
+    if (!s.region || !s.groupName) return undefined;
+    return {
+      region: s.region,
+      groupName: s.groupName,
+      streamPrefix: s.streamPrefix,
+      fetchIntervalMs: s.fetchInterval,
+      requestsPerSecond: s.requestsPerSecond,
+      pageLimit: s.pageLimit,
+      prefilter: s.prefilter,
+      latenessFloorMs: s.latenessFloor,
+      latenessCeilingMs: s.latenessCeiling,
+      awsCredentials,
+    };
+  },
+};
