@@ -1,4 +1,9 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import { nodeSupportNotice } from './src/node-support.js';
+
+// Once per test run rather than once per process (workers and the CLIs they start inherit it).
+const notice = nodeSupportNotice();
+if (notice) console.warn(notice);
 
 const integrationTests = 'test/**/*.integration.test.ts';
 

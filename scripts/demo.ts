@@ -15,6 +15,11 @@ import { parseArgs } from 'node:util';
 import { Client } from '@elastic/elasticsearch';
 import { expectedDocuments } from '../localstack/expected.js';
 import { generateScenario } from '../localstack/scenario.js';
+import { nodeSupportNotice } from '../src/node-support.js';
+
+// Once for the whole demo: every forwarder it starts inherits the SDK's switch.
+const notice = nodeSupportNotice();
+if (notice) console.warn(notice);
 import { clientFromEnv, seedScenario } from '../localstack/seed.js';
 import { startServices } from './services/index.js';
 

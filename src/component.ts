@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { z } from 'zod';
 
 /**
@@ -100,4 +101,34 @@ export interface DoctorContext {
   /** Per request. */
   timeoutMs: number;
   now: () => number;
+}
+
+/** What every component is built with. */
+export interface ComponentContext {
+  log: Logger;
+  health: HealthReporter;
+}
+
+/**
+ * A kind of component, as it is registered: its settings, health target, metrics and doctor
+ * checks, and how to build one. `S` is its settings, `C` the running component.
+ */
+export interface ComponentKind<S, C> {
+  /** Also the key of its settings in `Settings` (`cloudwatch`, `elasticsearch`). */
+  readonly kind: string;
+  readonly settings: ComponentSettings<S>;
+  /** The health target it reports on. */
+  readonly target: string;
+  /** Its doctor checks' names, in order. */
+  readonly checks: readonly string[];
+  /** Its metrics, read from the running component (undefined while none runs). */
+  readonly metrics: readonly MetricDefinition<C>[];
+  /** What a checkpoint is keyed by (the log group and prefix; the cluster). */
+  identity(settings: S): string[];
+  /** One line of what is configured, for `doctor` (no secret). */
+  describe(settings: S): string;
+  /** Its doctor checks, without a running component (building one may be what fails). */
+  doctor(settings: S, ctx: DoctorContext): Promise<DoctorResult[]>;
+  /** Its counters as summaries and `/status` name them. */
+  counters(component: C): Record<string, number>;
 }

@@ -30,6 +30,7 @@ const BACKGROUND = new Table<(g: Gen, t: number) => Req>([
   [1, (g, t) => deniedOrMissing(g, t)],
 ]);
 
+/** One background request, its kind drawn by weight. */
 export function background(g: Gen, t: number): Req {
   return BACKGROUND.pick(g.rng)(g, t);
 }

@@ -54,8 +54,8 @@ export const TIERS = ['security', 'platform', 'application'] as const;
 export const PORTS = [80, 443, 5432, 6379, 8080, 8443, 9090, 9092] as const;
 
 /**
- * One generator: its own random stream over the scenario's options, and the simulated cluster's
- * identity (drawn from the seed alone, so every generator of a scenario sees the same cluster).
+ * A generator's state: its own random stream (`rng`), the scenario's options, and the simulated
+ * cluster. The request builders of the other modules are functions of it.
  */
 export class Gen {
   readonly rng: Rng;
@@ -359,6 +359,7 @@ export class Gen {
     return lo + Math.floor(this.rng.next() ** 3 * (hi - lo)); // long-tailed
   }
 
+  /** Completes a request: its audit level, annotations and (clamped) completion time. */
   req(p: Omit<Req, 'level' | 'annotations' | 'doneUs'> & { annotations?: J; lat: number; level?: Level }): Req {
     const r = p as unknown as Req;
     r.level = p.level ?? levelFor(p.objectRef, p.verb, p.actor);

@@ -1,8 +1,7 @@
 // Corpus templates: exact lines of test/fixtures/corpus/audit-events.jsonl (line numbers noted),
 // from falcosecurity/falco, sysdiglabs/aks-audit-log, liggitt/audit2rbac and
 // afcollins/kube-audit-log-tool, all Apache-2.0 (see the corpus SOURCES.md). They are normalized
-// to v1 (v1beta1-only fields dropped, keys in apiserver order) and re-stamped on use
-// (fromTemplate).
+// to v1 (v1beta1-only fields dropped, keys in apiserver order) and re-stamped on use by fromTemplate.
 
 import type { Actor, Gen, Req } from './cluster.js';
 import type { J } from './format.js';

@@ -1,8 +1,8 @@
 // Calico-relevant mutations: network policies, Calico resources, pods, endpoints, namespaces and
 // service accounts, with the occasional dryRun and 4xx; and the oversized events EKS truncates.
 
-import { TEMPLATES } from './corpus-templates.js';
 import type { Actor, Gen, Req } from './cluster.js';
+import { TEMPLATES } from './corpus-templates.js';
 import { isoSec, type J } from './format.js';
 import { labelsFor, lastApplied, managed, meta, nameFor, objectBody, podSpec } from './objects.js';
 import { apiVersionOf, objectRef, pathOf, R, type Res } from './resources.js';
@@ -25,6 +25,7 @@ const CALICO_MUTATIONS = new Table<(g: Gen, t: number) => Req>([
   [2.1, (g, t) => policyMutation(g, t, R.serviceaccounts)],
 ]);
 
+/** One Calico-relevant mutation, its kind drawn by weight. */
 export function calicoMutation(g: Gen, t: number): Req {
   return CALICO_MUTATIONS.pick(g.rng)(g, t);
 }

@@ -24,7 +24,7 @@ import {
   type ProcessSettings,
   type RawSettings,
   type Settings,
-} from '../config/settings.js';
+} from '../settings.js';
 import { errorText } from '../error-text.js';
 import { createLogger } from '../log.js';
 import { doctorPassed, formatDoctor } from '../ops/doctor.js';

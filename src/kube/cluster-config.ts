@@ -8,7 +8,7 @@ import {
   type V1Secret,
 } from '@kubernetes/client-node';
 import { z } from 'zod';
-import type { RawSettings } from '../config/settings.js';
+import type { RawSettings } from '../settings.js';
 
 export const LOG_COLLECTOR = 'tigera-secure';
 export const AWS_SECRET = 'tigera-eks-log-forwarder-secret';

@@ -6,7 +6,7 @@ import { ConfigMapCheckpointStore } from '../checkpoint/configmap-store.js';
 import type { HealthReporter } from '../component.js';
 import { closePipeline, createPipeline, runCheckpointKey, type RunningPipeline } from '../components.js';
 import { ConfigError } from '../config/errors.js';
-import { validateSettings, type RawSettings, type Settings } from '../config/settings.js';
+import { validateSettings, type RawSettings, type Settings } from '../settings.js';
 import { errorText } from '../error-text.js';
 import { runLoop } from '../pipeline/run.js';
 import { ClusterConfigWatcher, type ClusterConfig } from './cluster-config.js';

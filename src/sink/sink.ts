@@ -1,12 +1,7 @@
 import type { DoctorContext, DoctorResult } from '../component.js';
-import type { SourceEvent } from '../event.js';
-import type { CalicoDocument } from '../transform/calico-document.js';
-import type { DeadLetter } from '../transform/dead-letter.js';
+import type { SinkRecord } from '../transform/record.js';
 
-/** One document to deliver, with the event it came from. `key` identifies it in the store. */
-export type SinkRecord =
-  | { kind: 'audit'; key: string; document: CalicoDocument; event: SourceEvent }
-  | { kind: 'dead-letter'; key: string; document: DeadLetter; event: SourceEvent };
+export type { SinkRecord } from '../transform/record.js';
 
 /** What the store did with one record. */
 export type WriteOutcome =

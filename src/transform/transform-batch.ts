@@ -1,5 +1,5 @@
 import type { SourceEvent } from '../event.js';
-import type { SinkRecord } from '../sink/sink.js';
+import type { SinkRecord } from './record.js';
 import { parseAuditEvent } from './audit-event.js';
 import { calicoDocument, documentId } from './calico-document.js';
 import { deadLetter, deadLetterId } from './dead-letter.js';

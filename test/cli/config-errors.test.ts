@@ -25,6 +25,12 @@ describe('configuration errors exit with status 2 and name the setting', () => {
     ['unreadable policy', ['run', '--audit-policy', '/nonexistent/policy.yaml'], valid, /AUDIT_POLICY_FILE/],
     ['invalid policy level', ['run', '--audit-policy', badPolicy], valid, /rules\[0\]\.level/],
     ['unknown option', ['run', '--frobnicate'], valid, /unknown option '--frobnicate'/],
+    [
+      'several bad settings, each on its own line',
+      ['run', '--page-limit', '0'],
+      { ...valid, AWS_REGION: undefined, ELASTIC_SCHEME: 'ftp' },
+      /configuration error: AWS_REGION \/ --region: is required.*\n.*configuration error: EKS_FORWARDER_PAGE_LIMIT \/ --page-limit: must be an integer.*\n.*configuration error: ELASTIC_SCHEME: must be http or https/,
+    ],
   ])('%s', async (_name, args, env, message) => {
     const result = await runCli(args, env);
     expect(result.stderr).toMatch(message);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
-import { resolveSettings, settingsFromEnv } from '../../src/config/settings.js';
+import { resolveSettings, settingsFromEnv, validateSettings } from '../../src/settings.js';
 
 const minimal = {
   AWS_REGION: 'us-west-2',
@@ -59,6 +59,27 @@ describe('settings', () => {
     const attempt = () => resolveEnv({ ...minimal, ...override });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(message);
+  });
+
+  it('reports every bad setting at once, each by name', () => {
+    let error: ConfigError | undefined;
+    try {
+      resolveEnv({ ...minimal, AWS_REGION: '', EKS_FORWARDER_PAGE_LIMIT: '0', ELASTIC_SCHEME: 'ftp', ELASTIC_USER: 'u', EKS_FORWARDER_LATENESS_FLOOR: '20m' });
+    } catch (err) {
+      error = err as ConfigError;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error!.issues.map((i) => i.setting).sort()).toEqual(
+      ['AWS_REGION / --region', 'EKS_FORWARDER_PAGE_LIMIT / --page-limit', 'ELASTIC_SCHEME', 'ELASTIC_PASSWORD', 'EKS_FORWARDER_LATENESS_FLOOR / --lateness-floor'].sort(),
+    );
+    expect(error!.message.split('\n')).toHaveLength(5);
+  });
+
+  it('in the cluster, checks now what is known and leaves what the LogCollector supplies for later, with no placeholder', () => {
+    expect(validateSettings([{ elasticUrl: 'https://es:9200' }], { suppliedLater: ['region', 'groupName'] })).toBeUndefined();
+    const error = validateSettings([{ elasticUrl: 'not a url' }], { suppliedLater: ['region', 'groupName'] });
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues.map((i) => i.setting)).toEqual(['ELASTIC_URL / --elastic-url']);
   });
 
   it('rejects incomplete credentials with the operator\'s wording', () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@elastic/elasticsearch';
 import { DOCTOR_CHECKS, doctorFor, runCheckpointKey } from '../../src/components.js';
 import { ConfigError } from '../../src/config/errors.js';
-import { resolveSettings, settingsFromEnv, type Settings } from '../../src/config/settings.js';
+import { resolveSettings, settingsFromEnv, type Settings } from '../../src/settings.js';
 import { doctorPassed, formatDoctor, type DoctorResult } from '../../src/ops/doctor.js';
 import { ensureIndexTemplates } from '../../src/sink/elasticsearch/index-template.js';
 import { elasticClient } from '../support/elastic.js';

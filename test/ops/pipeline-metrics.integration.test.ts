@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FileCheckpointStore } from '../../src/checkpoint/file-store.js';
 import { closePipeline, createPipeline, metricSections, statusSource, TARGETS, type RunningPipeline } from '../../src/components.js';
-import { resolveSettings, settingsFromEnv, type Settings } from '../../src/config/settings.js';
+import { resolveSettings, settingsFromEnv, type Settings } from '../../src/settings.js';
 import { Health } from '../../src/ops/health.js';
 import { startOpsServer, type OpsServer } from '../../src/ops/http-server.js';
 import { createMetricsRegistry } from '../../src/ops/metrics.js';

@@ -48,7 +48,7 @@ export function runCli(args: string[], env: Record<string, string | undefined>, 
     const entry = opts.compiledBin ? [opts.compiledBin] : ['--import', 'tsx', BIN];
     const child = spawn(opts.node ?? process.execPath, [...entry, ...args], {
       cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', EKS_FORWARDER_HTTP_PORT: '0', ...env },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED, LOG_LEVEL: 'warn', EKS_FORWARDER_HTTP_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -75,7 +75,7 @@ export interface RunningCli {
 export function startCli(args: string[], env: Record<string, string | undefined>): RunningCli {
   const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...args], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', EKS_FORWARDER_HTTP_PORT: '0', ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED, LOG_LEVEL: 'info', EKS_FORWARDER_HTTP_PORT: '0', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

@@ -1,11 +1,10 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import type { ComponentSettings, SettingSpec } from '../component.js';
-import { cloudwatchSettings, type CloudWatchSettings } from '../source/cloudwatch/settings.js';
-import { elasticsearchSettings, type ElasticsearchSettings } from '../sink/elasticsearch/settings.js';
-import { ConfigError, type ConfigIssue } from './errors.js';
-import { instant, integerIn, optionalText } from './fields.js';
+import type { ComponentSettings, SettingSpec } from './component.js';
+import { SINK, SOURCE } from './registry.js';
+import { ConfigError, type ConfigIssue } from './config/errors.js';
+import { instant, integerIn, optionalText } from './config/fields.js';
 
 export interface PipelineSettings {
   stateDir: string;
@@ -13,12 +12,12 @@ export interface PipelineSettings {
   startFrom?: number;
 }
 
-/** Everything a forwarding process needs, validated once, per component. */
-export interface Settings {
-  cloudwatch: CloudWatchSettings;
-  elasticsearch: ElasticsearchSettings;
-  pipeline: PipelineSettings;
-}
+type SettingsOf<C> = C extends { settings: ComponentSettings<infer S> } ? S : never;
+
+/** Everything a forwarding process needs, validated once, per component (keyed by its kind). */
+export type Settings = { pipeline: PipelineSettings } & { [K in (typeof SOURCE)['kind']]: SettingsOf<typeof SOURCE> } & {
+  [K in (typeof SINK)['kind']]: SettingsOf<typeof SINK>;
+};
 
 const pipelineSpecs = {
   stateDir: { env: 'EKS_FORWARDER_STATE_DIR', flag: '--state-dir', default: '`~/.local/state/eks-log-forwarder`', meaning: 'checkpoint directory' },
@@ -50,11 +49,11 @@ export const pipelineSettings: ComponentSettings<PipelineSettings> = {
 };
 
 /** The components whose settings make up `Settings`, by the key each takes there. */
-const COMPONENTS = {
-  cloudwatch: cloudwatchSettings,
-  elasticsearch: elasticsearchSettings,
+const COMPONENTS: Record<string, ComponentSettings<unknown>> = {
+  [SOURCE.kind]: SOURCE.settings,
+  [SINK.kind]: SINK.settings,
   pipeline: pipelineSettings,
-} satisfies { [K in keyof Settings]: ComponentSettings<Settings[K]> };
+};
 
 /** How the process runs, as opposed to what it forwards. */
 export interface ProcessSettings {
@@ -110,8 +109,8 @@ const RUNTIME_SPECS = {
 
 /** Every setting with its environment variable, flag, default and meaning, in README order. */
 export const SETTING_SPECS = {
-  ...cloudwatchSettings.specs,
-  ...elasticsearchSettings.specs,
+  ...SOURCE.settings.specs,
+  ...SINK.settings.specs,
   ...pipelineSpecs,
   ...processSpecs,
   ...RUNTIME_SPECS,
@@ -143,16 +142,30 @@ function merge(layers: RawSettings[]): RawSettings {
   return merged;
 }
 
-/** Validates one component's part of `raw`, adding its issues; undefined when it has any. */
+/**
+ * Validates one component's part of `raw`, adding every issue: each field on its own (a bad one
+ * stands in with its default, so the cross-field checks still run), then the component's checks.
+ */
 function resolveComponent<T>(component: ComponentSettings<T>, raw: RawSettings, issues: { key: string[]; message: string }[]): T | undefined {
-  const picked = Object.fromEntries(Object.keys(component.schema.shape).map((k) => [k, raw[k]]));
-  const parsed = component.schema.safeParse(picked);
-  if (!parsed.success) {
-    for (const i of parsed.error.issues) issues.push({ key: [String(i.path[0])], message: i.message });
-    return undefined;
-  }
   const before = issues.length;
-  const value = component.resolve(parsed.data, (key, message) => issues.push({ key: typeof key === 'string' ? [key] : [...key], message }));
+  const failed = new Set<string>();
+  const parsed: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(component.schema.shape) as [string, z.ZodType][]) {
+    const result = field.safeParse(raw[key]);
+    if (result.success) {
+      parsed[key] = result.data;
+      continue;
+    }
+    for (const i of result.error.issues) issues.push({ key: [key], message: i.message });
+    failed.add(key);
+    const fallback = field.safeParse(undefined);
+    parsed[key] = fallback.success ? fallback.data : undefined;
+  }
+  const value = component.resolve(parsed, (key, message) => {
+    const keys = typeof key === 'string' ? [key] : [...key];
+    // A setting already reported as invalid is not reported again as missing.
+    if (!keys.some((k) => failed.has(k))) issues.push({ key: keys, message });
+  });
   return issues.length === before ? value : undefined;
 }
 
@@ -180,11 +193,14 @@ export function validateSettings(layers: RawSettings[], opts: ResolveOptions = {
   const later = new Set(opts.suppliedLater ?? []);
   const issues: { key: string[]; message: string }[] = [];
   const out: Partial<Settings> = {};
-  for (const [name, component] of Object.entries(COMPONENTS) as [keyof Settings, ComponentSettings<unknown>][]) {
+  for (const [name, component] of Object.entries(COMPONENTS)) {
     (out as Record<string, unknown>)[name] = resolveComponent(component, raw, issues);
   }
   const reported = issues.filter((i) => !(i.key.length === 1 && later.has(i.key[0]!) && raw[i.key[0]!] === undefined));
   if (reported.length > 0) {
+    // In the order of the configuration table.
+    const order = Object.keys(SETTING_SPECS);
+    reported.sort((a, b) => order.indexOf(a.key[0]!) - order.indexOf(b.key[0]!));
     return new ConfigError(reported.map((i): ConfigIssue => ({ setting: i.key.map(settingLabel).join(' or '), message: i.message })));
   }
   if (issues.length > 0) return undefined;

@@ -1,0 +1,62 @@
+import type { ComponentContext, ComponentKind } from '../../component.js';
+import type { AuditPolicy } from '../../transform/policy.js';
+import { createCloudWatchClient } from './client.js';
+import { CloudWatchSource, CloudWatchStats, type CloudWatchMode } from './cloudwatch-source.js';
+import { CLOUDWATCH_CHECKS, cloudwatchDoctor } from './doctor.js';
+import { compileFilterPattern } from './filter-pattern.js';
+import { cloudwatchMetrics } from './metrics.js';
+import { createRequestBudget, type RequestBudget } from './request-budget.js';
+import { cloudwatchSettings, type CloudWatchSettings } from './settings.js';
+
+export interface CloudWatchOptions {
+  policy: AuditPolicy;
+  /** `tail` for `run` (default), a closed window for `backfill` and `verify`. */
+  mode?: CloudWatchMode;
+  /** Overrides the setting: `verify` reads without the prefilter, as it judges by the policy alone. */
+  prefilter?: boolean;
+  /** Shares one request budget between the slices of a backfill (the quota is the account's). */
+  budget?: RequestBudget;
+}
+
+/** CloudWatch Logs' FilterLogEvents as a source kind. */
+export const cloudwatch = {
+  kind: 'cloudwatch' as const,
+  settings: cloudwatchSettings,
+  target: 'cloudwatch',
+  checks: CLOUDWATCH_CHECKS,
+  metrics: cloudwatchMetrics,
+  identity: (s) => [s.groupName, s.streamPrefix],
+  describe: (s) => `region ${s.region}, group ${s.groupName}, prefix ${s.streamPrefix}`,
+  async doctor(s, ctx) {
+    const client = createCloudWatchClient({ region: s.region, budget: createRequestBudget(s.requestsPerSecond), credentials: s.awsCredentials });
+    try {
+      return await cloudwatchDoctor(s, client, ctx);
+    } finally {
+      client.destroy();
+    }
+  },
+  counters: (source) => ({ retriesCloudwatch: source.stats.retries, throttles: source.stats.throttles, cloudwatchRequests: source.stats.budget.spent }),
+  create(s: CloudWatchSettings, ctx: ComponentContext, opts: CloudWatchOptions): CloudWatchSource {
+    const { log } = ctx;
+    const stats = new CloudWatchStats(opts.budget ?? createRequestBudget(s.requestsPerSecond));
+    const client = createCloudWatchClient({
+      region: s.region,
+      budget: stats.budget,
+      credentials: s.awsCredentials,
+      onAttempt: (outcome) => {
+        if (!outcome.throttled) return;
+        stats.throttles += 1;
+        log.debug('CloudWatch throttled a request');
+      },
+    });
+    const prefilter = opts.prefilter ?? s.prefilter;
+    const filterPattern = prefilter ? compileFilterPattern(opts.policy) : undefined;
+    const mode = opts.mode ?? { kind: 'tail' };
+    if (prefilter) log.info({ filterPattern: filterPattern ?? null }, filterPattern ? 'CloudWatch prefilter on' : 'the policy compiles to no useful prefilter');
+    return new CloudWatchSource({ settings: s, client, stats, mode, filterPattern, ...ctx });
+  },
+} satisfies ComponentKind<CloudWatchSettings, CloudWatchSource> & { create: unknown };
+
+export { CloudWatchSource } from './cloudwatch-source.js';
+export { createRequestBudget } from './request-budget.js';
+export type { CloudWatchPosition } from './position.js';

@@ -1,0 +1,264 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { Checkpoint, CheckpointStore } from '../../src/checkpoint/checkpoint.js';
+import { noHealth } from '../../src/component.js';
+import type { SourceEvent } from '../../src/event.js';
+import { forward, type Pipeline } from '../../src/pipeline/pipeline.js';
+import { Stats } from '../../src/pipeline/stats.js';
+import type { Sink, SinkRecord, WriteOutcome } from '../../src/sink/sink.js';
+import type { ReadControl, Source, SourceBatch } from '../../src/source/source.js';
+import { compilePolicy, DEFAULT_POLICY } from '../../src/transform/policy.js';
+import { loadCorpus } from '../support/corpus.js';
+
+/** Corpus events the default policy keeps, as a source would hand them over. */
+const kept = loadCorpus()
+  .map((c) => c.line)
+  .filter((line) => {
+    const e = JSON.parse(line) as { verb?: string; stage?: string; objectRef?: { resource?: string } };
+    return e.stage === 'ResponseComplete' && ['create', 'patch', 'update', 'delete'].includes(e.verb ?? '') && e.objectRef?.resource === 'pods';
+  });
+const event = (i: number, message = kept[i % kept.length]!): SourceEvent => ({ group: 'g', stream: 's', eventId: String(i), timestamp: 1_000 + i, ingestionTime: 1_000 + i, message });
+
+/** A source of fixed batches; its position is the number of batches acknowledged. */
+class FakeSource implements Source<number> {
+  readonly kind = 'fake';
+  readonly identity = ['fake'];
+  readonly target = 'fake';
+  /** Batches handed to the pipeline so far. */
+  yielded = 0;
+
+  constructor(private readonly batches: SinkSafe[], private readonly restartAt?: { at: number; to: number }) {}
+
+  parsePosition(saved: unknown): number {
+    if (typeof saved !== 'number') throw new Error('not a number');
+    return saved;
+  }
+  startAt(): number {
+    return 0;
+  }
+  finished(p: number): boolean {
+    return p >= this.batches.length;
+  }
+  describe(p: number) {
+    return { batch: p };
+  }
+  async *read(from: number, control: ReadControl): AsyncGenerator<SourceBatch<number>> {
+    let restarted = false;
+    for (let i = from; i < this.batches.length && !control.stop.aborted; i++) {
+      // A token the service no longer knows: read again from an earlier batch.
+      const restart = this.restartAt && !restarted && i === this.restartAt.at;
+      if (restart) {
+        restarted = true;
+        i = this.restartAt!.to;
+      }
+      this.yielded += 1;
+      yield { events: this.batches[i]!.events, position: i + 1, end: i === this.batches.length - 1 };
+    }
+  }
+  async doctor() {
+    return [];
+  }
+  close(): void {}
+}
+type SinkSafe = { events: SourceEvent[] };
+
+/** A store of documents by key, with scripted faults. */
+class FakeSink implements Sink {
+  readonly name = 'FakeStore';
+  readonly target = 'fake-store';
+  readonly identity = ['c'];
+  readonly stored = new Map<string, SinkRecord>();
+  writes = 0;
+  /** Throws on the next `failures` writes (an outage), then succeeds. */
+  failures = 0;
+  /** Keys refused for good. */
+  refuse = new Set<string>();
+  async prepare() {}
+  async write(records: readonly SinkRecord[]): Promise<WriteOutcome[]> {
+    this.writes += 1;
+    if (this.failures > 0) {
+      this.failures -= 1;
+      throw new Error('store unavailable');
+    }
+    return records.map((r) => {
+      if (this.refuse.has(r.key)) return { result: 'refused', status: 400, reason: 'mapper_parsing_exception: bad field' };
+      if (this.stored.has(r.key)) return { result: 'already-stored' };
+      this.stored.set(r.key, r);
+      return { result: 'stored' };
+    });
+  }
+  async newestDelivered() {
+    return undefined;
+  }
+  async missing() {
+    return [];
+  }
+  async *storedBetween() {}
+  async doctor() {
+    return [];
+  }
+  async close() {}
+}
+
+/** A checkpoint store in memory that can fail its next save (a crash between write and save). */
+class MemoryStore implements CheckpointStore {
+  readonly location = 'memory';
+  saved: Checkpoint | undefined;
+  crashOnSave = false;
+  async load() {
+    return this.saved;
+  }
+  async save(cp: Checkpoint) {
+    if (this.crashOnSave) {
+      this.crashOnSave = false;
+      throw new Error('killed before the save');
+    }
+    this.saved = cp;
+  }
+}
+
+const control = (): ReadControl => {
+  const ac = new AbortController();
+  return { stop: ac.signal, signal: new AbortController().signal };
+};
+const start = (position = 0): Checkpoint<number> => ({ version: 2, source: 'fake', position, updatedAt: '' });
+const pipelineOf = (source: FakeSource, sink: FakeSink): Pipeline<number> => ({
+  source,
+  sink,
+  transform: { policy: compilePolicy(DEFAULT_POLICY) },
+  stats: new Stats(),
+  log: pino({ level: 'silent' }),
+  health: noHealth,
+});
+const batches = (n: number, size: number) => Array.from({ length: n }, (_, b) => ({ events: Array.from({ length: size }, (_, i) => event(b * size + i)) }));
+const auditKeys = (sink: FakeSink) => [...sink.stored.values()].filter((r) => r.kind === 'audit').map((r) => r.key);
+
+describe('the pipeline loop (in-memory source and sink)', () => {
+  it('delivers every kept event and saves the position of each acknowledged batch', async () => {
+    expect(kept.length).toBeGreaterThan(3);
+    const source = new FakeSource(batches(4, 3));
+    const sink = new FakeSink();
+    const store = new MemoryStore();
+    const p = pipelineOf(source, sink);
+    const outcome = await forward(p, start(), store, control());
+    expect(outcome.ended).toBe(true);
+    expect(store.saved?.position).toBe(4);
+    expect(p.stats).toMatchObject({ eventsRead: 12, pages: 4, forwarded: 12 });
+    expect(p.stats.created + p.stats.alreadyPresent).toBe(12);
+  });
+
+  it('after a crash between write and save, replays the batch and the sink absorbs it: nothing lost, nothing twice', async () => {
+    const source = new FakeSource(batches(3, 2));
+    const sink = new FakeSink();
+    const store = new MemoryStore();
+    // First run: batch 1 is written, then the process dies before its position is saved.
+    await forward(pipelineOf(source, sink), start(), store, control());
+    const all = new Set(auditKeys(sink));
+    const sink2 = new FakeSink();
+    const store2 = new MemoryStore();
+    const p1 = pipelineOf(new FakeSource(batches(3, 2)), sink2);
+    store2.saved = start();
+    let saves = 0;
+    const crashing: CheckpointStore = {
+      location: 'memory',
+      load: () => store2.load(),
+      save: async (cp) => {
+        saves += 1;
+        if (saves === 2) throw new Error('killed before the save');
+        await store2.save(cp);
+      },
+    };
+    await expect(forward(p1, start(), crashing, control())).rejects.toThrow(/killed/);
+    expect(store2.saved?.position).toBe(1);
+    const writtenBeforeCrash = sink2.stored.size;
+    // Restart from what was saved.
+    const p2 = pipelineOf(new FakeSource(batches(3, 2)), sink2);
+    const outcome = await forward(p2, store2.saved as Checkpoint<number>, store2, control());
+    expect(outcome.ended).toBe(true);
+    expect(new Set(auditKeys(sink2))).toEqual(all);
+    expect(p2.stats.alreadyPresent).toBe(writtenBeforeCrash - 2);
+    expect(store2.saved?.position).toBe(3);
+  });
+
+  it('turns a document the sink refuses for good into a dead letter naming the sink and the reason, and moves on', async () => {
+    const source = new FakeSource(batches(2, 3));
+    const sink = new FakeSink();
+    const refusedEvent = batches(2, 3)[0]!.events[1]!;
+    const key = (JSON.parse(refusedEvent.message) as { auditID: string; stage: string });
+    sink.refuse.add(`${key.auditID}:${key.stage}`);
+    const p = pipelineOf(source, sink);
+    const store = new MemoryStore();
+    await forward(p, start(), store, control());
+    const dead = [...sink.stored.values()].filter((r) => r.kind === 'dead-letter');
+    expect(dead).toHaveLength(1);
+    expect(dead[0]!.key).toBe(`s/${refusedEvent.eventId}`);
+    expect(dead[0]!.document).toMatchObject({ reason: 'rejected by FakeStore (400): mapper_parsing_exception: bad field', message: refusedEvent.message, logGroup: 'g' });
+    expect(p.stats).toMatchObject({ rejected: 1, deadLettered: 1, forwarded: 5 });
+    expect(store.saved?.position).toBe(2);
+  });
+
+  it('stops, without saving, when a dead letter is refused too (moving on would lose the event)', async () => {
+    const sink = new FakeSink();
+    const bad = event(0, '{"kind":"Event",');
+    sink.refuse.add(`s/${bad.eventId}`);
+    const store = new MemoryStore();
+    await expect(forward(pipelineOf(new FakeSource([{ events: [bad] }]), sink), start(), store, control())).rejects.toThrow(/FakeStore refused dead letter s\/0/);
+    expect(store.saved).toBeUndefined();
+  });
+
+  it('follows a source that restarts its position (a rejected token): the replay is absorbed and the last position wins', async () => {
+    const source = new FakeSource(batches(4, 2), { at: 3, to: 1 });
+    const sink = new FakeSink();
+    const store = new MemoryStore();
+    const p = pipelineOf(source, sink);
+    const outcome = await forward(p, start(), store, control());
+    expect(outcome.ended).toBe(true);
+    expect(store.saved?.position).toBe(4);
+    expect(new Set(auditKeys(sink)).size).toBe(new Set(batches(4, 2).flatMap((b) => b.events.map((e) => e.message))).size);
+    expect(p.stats.alreadyPresent).toBeGreaterThan(0);
+  });
+
+  it('does not move the checkpoint while the sink fails, and goes on once it succeeds', async () => {
+    const sink = new FakeSink();
+    sink.failures = 1;
+    const store = new MemoryStore();
+    await expect(forward(pipelineOf(new FakeSource(batches(2, 2)), sink), start(), store, control())).rejects.toThrow(/store unavailable/);
+    expect(store.saved).toBeUndefined();
+    const p = pipelineOf(new FakeSource(batches(2, 2)), sink);
+    const outcome = await forward(p, start(), store, control());
+    expect(outcome.ended).toBe(true);
+    expect(store.saved?.position).toBe(2);
+    expect(p.stats.forwarded).toBe(4);
+  });
+
+  it('reads at most one batch ahead of the one being written', async () => {
+    const source = new FakeSource(batches(8, 1));
+    const sink = new FakeSink();
+    let written = 0;
+    let mostHeld = 0;
+    const slowSink: Sink = Object.assign(Object.create(sink) as FakeSink, {
+      write: async (records: readonly SinkRecord[]) => {
+        // Give a prefetch every chance to run ahead while this write is in flight.
+        for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+        mostHeld = Math.max(mostHeld, source.yielded - written);
+        written += 1;
+        return sink.write(records);
+      },
+    });
+    await forward(pipelineOf(source, slowSink as FakeSink), start(), new MemoryStore(), control());
+    // The batch being written, and the next one fetched meanwhile: no more.
+    expect(mostHeld).toBe(2);
+  });
+
+  it('counts as late a document stored for the first time in a range read before', async () => {
+    const events = batches(1, 3)[0]!.events;
+    const late: Source<number> = Object.assign(new FakeSource([{ events }]), {
+      async *read(): AsyncGenerator<SourceBatch<number>> {
+        yield { events, position: 1, lateBefore: events[1]!.timestamp, end: true };
+      },
+    });
+    const p = pipelineOf(late as FakeSource, new FakeSink());
+    await forward(p, start(), new MemoryStore(), control());
+    expect(p.stats.lateCaught).toBe(2);
+  });
+});
