@@ -34,6 +34,11 @@ export function parseCheckpoint(json: unknown, location: string): Checkpoint {
   return parsed.data as Checkpoint;
 }
 
+/** The checkpoint of a first start: nothing forwarded yet. */
+export function freshCheckpoint<P>(source: string, position: P, now = Date.now()): Checkpoint<P> {
+  return { version: 2, source, position, updatedAt: new Date(now).toISOString() };
+}
+
 export interface CheckpointStore {
   /** Human-readable location, for logs and `status`. */
   readonly location: string;

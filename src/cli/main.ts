@@ -167,7 +167,7 @@ function parseWindowBound(name: string, value: unknown): number {
 function windowOf(options: Record<string, unknown>): { from: number; to: number } {
   const from = parseWindowBound('--from', options.from);
   const to = parseWindowBound('--to', options.to ?? 'now');
-  if (from >= to) throw new ConfigError('--from', `must be before --to (${new Date(from).toISOString()} >= ${new Date(to).toISOString()})`);
+  if (from >= to) throw new ConfigError('--from', `must be before --to (${iso(from)} >= ${iso(to)})`);
   return { from, to };
 }
 

@@ -64,7 +64,7 @@ export class Health implements HealthReporter {
 
   /** ISO time of the last loop iteration (or sleep step). */
   get lastLoopAt(): string {
-    return new Date(this.lastLoop).toISOString();
+    return isoOf(this.lastLoop);
   }
 
   /** The run loop is alive: call every iteration and while sleeping between polls. */
@@ -116,7 +116,7 @@ export class Health implements HealthReporter {
       ...[...this.targets.values()].flatMap((t) => [t.lastOkAt ?? 0, t.lastErrorAt ?? 0]),
     );
     const stalled = now - last;
-    const lastActivityAt = new Date(last).toISOString();
+    const lastActivityAt = isoOf(last);
     if (stalled <= maxStallMs) return { live: true, lastActivityAt };
     return { live: false, lastActivityAt, reason: `no loop activity for ${Math.round(stalled / 1000)} s (limit ${Math.round(maxStallMs / 1000)} s)` };
   }

@@ -1,4 +1,4 @@
-import type { Checkpoint, CheckpointStore } from '../checkpoint/checkpoint.js';
+import { freshCheckpoint, type Checkpoint, type CheckpointStore } from '../checkpoint/checkpoint.js';
 import { iso } from '../time.js';
 import { forward, type Control, type Pipeline } from './pipeline.js';
 
@@ -42,7 +42,7 @@ async function backfillSlice<P>({ window, pipeline: p, store }: BackfillSlice<P>
   const resumed = position !== undefined && !p.source.finished(position);
   const start: Checkpoint<P> = resumed
     ? { ...saved!, position: position! }
-    : { version: 2, source: p.source.kind, position: p.source.startAt(window.from), updatedAt: new Date().toISOString() };
+    : freshCheckpoint(p.source.kind, p.source.startAt(window.from));
   p.log.info({ checkpoint: store.location, resumed, from: iso(window.from), to: iso(window.to) }, 'backfill slice starting');
   const outcome = await forward(p, start, store, control);
   return { complete: outcome.ended, resumed };

@@ -1,4 +1,4 @@
-import type { Checkpoint, CheckpointStore } from '../checkpoint/checkpoint.js';
+import { freshCheckpoint, type Checkpoint, type CheckpointStore } from '../checkpoint/checkpoint.js';
 import { errorText } from '../error-text.js';
 import { iso } from '../time.js';
 import { forward, summary, type Control, type Pipeline } from './pipeline.js';
@@ -52,5 +52,5 @@ async function firstCheckpoint<P>(p: Pipeline<P>, control: Control, opts: RunOpt
   const newest = await p.sink.newestDelivered(control.stop);
   const start = newest ?? opts.startFrom ?? Date.now() - 60 * 60_000;
   p.log.info({ start: iso(start), from: newest ? 'newest delivered document' : opts.startFrom ? '--start-from' : 'one hour ago' }, 'no checkpoint yet');
-  return { version: 2, source: p.source.kind, position: p.source.startAt(start), updatedAt: new Date().toISOString() };
+  return freshCheckpoint(p.source.kind, p.source.startAt(start));
 }

@@ -1,4 +1,5 @@
 import type { SourceEvent } from '../event.js';
+import { iso } from '../time.js';
 
 /** An event the forwarder could not deliver as an audit document, kept whole. */
 export interface DeadLetter {
@@ -17,7 +18,7 @@ export interface DeadLetter {
 export function deadLetter(event: SourceEvent, reason: string): DeadLetter {
   const auditID = /"auditID"\s*:\s*"([^"\\]{1,128})"/.exec(event.message)?.[1];
   return {
-    '@timestamp': new Date(event.timestamp).toISOString(),
+    '@timestamp': iso(event.timestamp),
     reason,
     logGroup: event.group,
     logStream: event.stream,

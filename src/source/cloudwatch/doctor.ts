@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import type { DoctorContext, DoctorResult } from '../../component.js';
 import { errorText, maskSecrets } from '../../error-text.js';
-import { humanDuration } from '../../time.js';
+import { humanDuration, iso } from '../../time.js';
 import type { CloudWatchSettings } from './settings.js';
 
 /** The checks of the CloudWatch source, in the order they depend on each other. */
@@ -111,7 +111,7 @@ async function cloudwatchChecks(settings: CloudWatchSettings, cw: CloudWatchLogs
         warning: stale || newest === 0,
         detail:
           `${streams.length}${streams.length >= MAX_STREAMS ? '+' : ''} stream(s) named ${settings.streamPrefix}*` +
-          (newest > 0 ? `, newest event ${new Date(newest).toISOString()} (${humanDuration(age!)} ago)` : ', no event timestamp reported yet'),
+          (newest > 0 ? `, newest event ${iso(newest)} (${humanDuration(age!)} ago)` : ', no event timestamp reported yet'),
         ...(stale ? { hint: 'no audit event for hours: is the audit log type still enabled on the cluster? (CloudWatch updates this timestamp lazily)' } : {}),
       });
     }
