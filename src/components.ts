@@ -46,10 +46,8 @@ export interface WiringOptions {
   mode?: CloudWatchMode;
   /** `verify` reads without the prefilter, as it judges by the policy alone. */
   prefilter?: boolean;
-  /** Shares one request budget between the slices of a backfill. */
-  budget?: RequestBudget;
-  /** Shares one set of counters between the slices of a backfill. */
-  stats?: Stats;
+  /** Another pipeline whose sink, source client, budget and counters this one shares (backfill slices). */
+  sharing?: RunningPipeline;
 }
 
 /** The audit policy of the settings. Throws ConfigError for an unreadable policy file. */
@@ -60,11 +58,12 @@ export function policyOf(settings: Settings): AuditPolicy {
 /** Wires source, transform and sink from validated settings. Throws ConfigError for an unreadable file. */
 export function createPipeline(settings: Settings, opts: WiringOptions): RunningPipeline {
   const { log, health } = opts;
+  if (opts.sharing) return { ...opts.sharing, source: opts.sharing.source.sibling(opts.mode ?? { kind: 'tail' }) };
   const policy = policyOf(settings);
-  const budget = opts.budget ?? createRequestBudget(settings.cloudwatch.requestsPerSecond);
+  const budget = createRequestBudget(settings.cloudwatch.requestsPerSecond);
   const sink = SINK.create(settings[SINK.kind], { log, health });
   const source = SOURCE.create(settings[SOURCE.kind], { log, health }, { policy, mode: opts.mode, prefilter: opts.prefilter, budget });
-  return { source, sink, transform: { policy: compilePolicy(policy) }, stats: opts.stats ?? new Stats(), log, health, budget };
+  return { source, sink, transform: { policy: compilePolicy(policy) }, stats: new Stats(), log, health, budget };
 }
 
 /** Releases both ends of a pipeline. */

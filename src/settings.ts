@@ -196,7 +196,7 @@ export function validateSettings(layers: RawSettings[], opts: ResolveOptions = {
   for (const [name, component] of Object.entries(COMPONENTS)) {
     (out as Record<string, unknown>)[name] = resolveComponent(component, raw, issues);
   }
-  const reported = issues.filter((i) => !(i.key.length === 1 && later.has(i.key[0]!) && raw[i.key[0]!] === undefined));
+  const reported = issues.filter((i) => !(i.key.length === 1 && later.has(i.key[0]!) && !raw[i.key[0]!]?.trim()));
   if (reported.length > 0) {
     // In the order of the configuration table.
     const order = Object.keys(SETTING_SPECS);

@@ -33,9 +33,7 @@ import { collectStatus, formatStatus } from '../ops/status.js';
 import { backfill, splitWindow } from '../pipeline/backfill.js';
 import { summary, type Control } from '../pipeline/pipeline.js';
 import { runLoop } from '../pipeline/run.js';
-import { Stats } from '../pipeline/stats.js';
 import { VERIFY_EDGE_MS, verifyWindow, type VerifyReport } from '../pipeline/verify.js';
-import { createRequestBudget } from '../source/cloudwatch/request-budget.js';
 import { iso, parseInstant } from '../time.js';
 import { startOps } from './ops.js';
 import { showProgress } from './progress.js';
@@ -188,24 +186,24 @@ async function backfillCommand(options: Record<string, unknown>, log: Logger): P
   const settings = settingsFrom(options);
   const slices = Number(options.slices ?? 1);
   if (!Number.isInteger(slices) || slices < 1 || slices > 64) throw new ConfigError('--slices', `must be an integer from 1 to 64, got "${String(options.slices)}"`);
-  // One request budget and one set of counters for every slice: the quota is the account's.
-  const budget = createRequestBudget(settings.cloudwatch.requestsPerSecond);
-  const stats = new Stats();
+  // Every slice shares the first one's clients, request budget and counters: the quota is the account's.
   const noHealth = { ok() {}, failed() {}, tick() {} };
-  const parts = splitWindow(window, slices).map((w, i) => ({
+  const windows = splitWindow(window, slices);
+  const first = createPipeline(settings, { log, health: noHealth, mode: { kind: 'window', to: windows[0]!.to } });
+  const budget = first.budget;
+  const parts = windows.map((w, i) => ({
     window: w,
-    pipeline: createPipeline(settings, { log, health: noHealth, budget, stats, mode: { kind: 'window', to: w.to } }),
+    pipeline: i === 0 ? first : createPipeline(settings, { log, health: noHealth, sharing: first, mode: { kind: 'window', to: w.to } }),
     store: new FileCheckpointStore(settings.pipeline.stateDir, backfillCheckpointKey(settings, window, i, slices)),
   }));
-  const first = parts[0]!.pipeline;
   const control = shutdownControl(log);
   const progress = options.progress === false ? undefined : showProgress(first.stats, window, () => budget.spent);
   try {
     await first.sink.prepare(control.stop);
     const result = await backfill(parts, control);
     progress?.stop();
-    const counters = parts.map((part) => componentCounters(part.pipeline));
-    const sum = (k: string) => counters.reduce((n, c) => n + (c[k] ?? 0), 0);
+    const counters = componentCounters(first);
+    const sum = (k: string) => counters[k] ?? 0;
     const report = {
       window: { from: iso(window.from), to: iso(window.to) },
       complete: result.complete,
@@ -215,7 +213,7 @@ async function backfillCommand(options: Record<string, unknown>, log: Logger): P
       retries: sum('retriesCloudwatch') + sum('retriesElasticsearch'),
       invalid: first.stats.invalid,
       rejected: first.stats.rejected,
-      otherStreamEvents: parts.reduce((n, part) => n + part.pipeline.source.stats.otherStreamEvents, 0),
+      otherStreamEvents: first.source.stats.otherStreamEvents,
       apiCalls: budget.spent,
       durationSeconds: Number(((Date.now() - first.stats.startedAt) / 1000).toFixed(1)),
     };
@@ -224,7 +222,7 @@ async function backfillCommand(options: Record<string, unknown>, log: Logger): P
   } finally {
     progress?.stop();
     control.dispose();
-    for (const part of parts) await closePipeline(part.pipeline);
+    await closePipeline(first);
   }
 }
 

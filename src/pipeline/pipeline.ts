@@ -44,6 +44,7 @@ export async function forward<P>(p: Pipeline<P>, start: Checkpoint<P>, store: Ch
     checkpoint = { ...checkpoint, position: batch.position, newestForwarded, updatedAt: new Date().toISOString() };
     await store.save(checkpoint);
     p.stats.checkpointSaved(checkpoint);
+    batch.acknowledged?.();
 
     const late = lateArrivals(transformed.records, delivered, batch);
     count(p.stats, batch, transformed, delivered, late);
@@ -71,6 +72,11 @@ async function deliver(p: Pipeline, records: SinkRecord[], signal: AbortSignal):
     if (r.kind === 'dead-letter') p.log.warn({ stream: r.event.stream, eventId: r.event.eventId, reason: r.document.reason }, 'event dead-lettered');
   }
   const outcomes = records.length ? await p.sink.write(records, signal) : [];
+  const refusedDeadLetter = (key: string, o: { status: number; reason: string }) => {
+    const err = new Error(`${p.sink.name} refused dead letter ${key} (${o.status}): ${o.reason}`);
+    p.health.failed(p.sink.target, err);
+    return err;
+  };
   const replacements: SinkRecord[] = [];
   let deadLettered = 0;
   outcomes.forEach((o, i) => {
@@ -79,14 +85,14 @@ async function deliver(p: Pipeline, records: SinkRecord[], signal: AbortSignal):
       if (r.kind === 'dead-letter') deadLettered += 1;
       return;
     }
-    if (r.kind === 'dead-letter') throw new Error(`${p.sink.name} refused dead letter ${r.key} (${o.status}): ${o.reason}`);
+    if (r.kind === 'dead-letter') throw refusedDeadLetter(r.key, o);
     p.log.warn({ stream: r.event.stream, eventId: r.event.eventId, id: r.key, status: o.status, reason: o.reason }, 'document rejected; dead-lettering it');
     replacements.push(deadLetterRecord(r.event, `rejected by ${p.sink.name} (${o.status}): ${o.reason}`));
   });
   if (replacements.length > 0) {
     const again = await p.sink.write(replacements, signal);
     again.forEach((o, i) => {
-      if (o.result === 'refused') throw new Error(`${p.sink.name} refused dead letter ${replacements[i]!.key} (${o.status}): ${o.reason}`);
+      if (o.result === 'refused') throw refusedDeadLetter(replacements[i]!.key, o);
       deadLettered += 1;
     });
   }

@@ -31,7 +31,6 @@ export async function runLoop<P>(p: Pipeline<P>, store: CheckpointStore, control
   p.log.info({ checkpoint: store.location, ...p.source.describe(checkpoint.position) }, 'starting');
 
   while (!control.stop.aborted) {
-    const attemptStart = Date.now();
     try {
       checkpoint = (await forward(p, checkpoint, store, control)).checkpoint;
     } catch (err) {
@@ -41,7 +40,7 @@ export async function runLoop<P>(p: Pipeline<P>, store: CheckpointStore, control
       p.log.error({ err: errorText(err) }, 'cycle failed; will retry at the next interval');
       const saved = (await store.load()) as Checkpoint<P> | undefined;
       if (saved) checkpoint = { ...saved, position: p.source.parsePosition(saved.position) };
-      await waitTicking(attemptStart + opts.retryAfterMs - Date.now(), control.stop, p.health);
+      await waitTicking(opts.retryAfterMs, control.stop, p.health);
     }
   }
   p.log.info({ ...summary(p.stats) }, 'stopped');

@@ -12,6 +12,11 @@ export interface SourceBatch<P> {
   drained?: boolean;
   /** Nothing more to read after this batch (a closed window drained for good). */
   end?: boolean;
+  /**
+   * Called once the batch is acknowledged and its position saved: where a source commits what
+   * it decided while reading it (read-ahead means a batch may be read and then replayed).
+   */
+  acknowledged?: () => void;
 }
 
 export interface ReadControl {

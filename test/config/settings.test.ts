@@ -77,6 +77,8 @@ describe('settings', () => {
 
   it('in the cluster, checks now what is known and leaves what the LogCollector supplies for later, with no placeholder', () => {
     expect(validateSettings([{ elasticUrl: 'https://es:9200' }], { suppliedLater: ['region', 'groupName'] })).toBeUndefined();
+    // An empty variable in a hand-made manifest is as good as none: the LogCollector supplies it.
+    expect(validateSettings([{ elasticUrl: 'https://es:9200', region: ' ', groupName: '' }], { suppliedLater: ['region', 'groupName'] })).toBeUndefined();
     const error = validateSettings([{ elasticUrl: 'not a url' }], { suppliedLater: ['region', 'groupName'] });
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).issues.map((i) => i.setting)).toEqual(['ELASTIC_URL / --elastic-url']);

@@ -202,8 +202,12 @@ describe('the pipeline loop (in-memory source and sink)', () => {
     const bad = event(0, '{"kind":"Event",');
     sink.refuse.add(`s/${bad.eventId}`);
     const store = new MemoryStore();
-    await expect(forward(pipelineOf(new FakeSource([{ events: [bad] }]), sink), start(), store, control())).rejects.toThrow(/FakeStore refused dead letter s\/0/);
+    const failed: string[] = [];
+    const p = { ...pipelineOf(new FakeSource([{ events: [bad] }]), sink), health: { ...noHealth, failed: (target: string) => void failed.push(target) } };
+    await expect(forward(p, start(), store, control())).rejects.toThrow(/FakeStore refused dead letter s\/0/);
     expect(store.saved).toBeUndefined();
+    // Readiness says so: the store is failing until it accepts the dead letter.
+    expect(failed).toEqual(['fake-store']);
   });
 
   it('follows a source that restarts its position (a rejected token): the replay is absorbed and the last position wins', async () => {

@@ -36,14 +36,14 @@ export async function writeAll(records: readonly SinkRecord[], opts: BulkWriterO
     if (round > 0) await backoff(round, opts.signal);
     const retry: number[] = [];
     for (const chunk of chunks(pending, records)) {
-      const items = await retryTransient(() => timed(() => bulkOnce(chunk.map((i) => records[i]!), opts), opts), {
+      const items = await retryTransient(() => timed(() => bulkRound(chunk, records, opts), opts), {
         signal: opts.signal,
         isTransient: isTransientElasticError,
         onRetry: opts.onRetry,
       });
       items.forEach((item, j) => {
         const i = chunk[j]!;
-        if (item === 'retry') retry.push(i);
+        if (item === 'retry' || item === 'busy') retry.push(i);
         else outcomes[i] = item;
       });
     }
@@ -53,7 +53,30 @@ export async function writeAll(records: readonly SinkRecord[], opts: BulkWriterO
   return outcomes as WriteOutcome[];
 }
 
-async function bulkOnce(records: SinkRecord[], opts: BulkWriterOptions): Promise<(WriteOutcome | 'retry')[]> {
+/** Items answered 429 are sent again this often within a round, a second apart, before the round reports them. */
+const QUIET_429_RETRIES = 3;
+
+/**
+ * One round: a bulk request, then its items answered 429 (the node was busy, not the document
+ * wrong) again up to three times, as the client's bulk helper did. What still fails is retried
+ * by the next round, which is what metrics and readiness see.
+ */
+async function bulkRound(indices: number[], records: readonly SinkRecord[], opts: BulkWriterOptions): Promise<Item[]> {
+  const items = await bulkOnce(indices.map((i) => records[i]!), opts);
+  for (let attempt = 0; attempt < QUIET_429_RETRIES; attempt++) {
+    const busy = items.flatMap((item, j) => (item === 'busy' ? [j] : []));
+    if (busy.length === 0) break;
+    await sleep(1_000, undefined, { signal: opts.signal });
+    const again = await bulkOnce(busy.map((j) => records[indices[j]!]!), opts);
+    busy.forEach((j, k) => (items[j] = again[k]!));
+  }
+  return items;
+}
+
+/** An outcome, or why the item is to be sent again: 'busy' (429) or 'retry' (5xx). */
+type Item = WriteOutcome | 'busy' | 'retry';
+
+async function bulkOnce(records: SinkRecord[], opts: BulkWriterOptions): Promise<Item[]> {
   const operations: unknown[] = [];
   for (const r of records) {
     // `create` never overwrites: a replayed id answers 409 and counts as already stored.
@@ -64,12 +87,13 @@ async function bulkOnce(records: SinkRecord[], opts: BulkWriterOptions): Promise
     // Never match by guesswork: a malformed answer is retried as a whole.
     throw Object.assign(new Error(`bulk answered ${response.items.length} items for ${records.length} operations`), { name: 'BulkMismatchError' });
   }
-  return response.items.map((item) => {
+  return response.items.map((item): Item => {
     const action = item.create ?? item.index ?? Object.values(item)[0]!;
     const status = action.status;
     if (status < 300) return { result: 'stored' };
     if (status === 409) return { result: 'already-stored' };
-    if (status === 429 || status >= 500) return 'retry';
+    if (status === 429) return 'busy';
+    if (status >= 500) return 'retry';
     const reason = action.error ? `${action.error.type}: ${action.error.reason ?? ''}` : 'unknown';
     return { result: 'refused', status, reason };
   });
@@ -95,7 +119,7 @@ function chunks(indices: number[], records: readonly SinkRecord[]): number[][] {
 }
 
 /** Reports the duration of one bulk request to `onBulk` (not when the request was aborted). */
-async function timed<T extends (WriteOutcome | 'retry')[]>(fn: () => Promise<T>, opts: BulkWriterOptions): Promise<T> {
+async function timed<T extends Item[]>(fn: () => Promise<T>, opts: BulkWriterOptions): Promise<T> {
   if (!opts.onBulk) return fn();
   const started = performance.now();
   const report = (ok: boolean) => {
@@ -108,7 +132,7 @@ async function timed<T extends (WriteOutcome | 'retry')[]>(fn: () => Promise<T>,
   };
   try {
     const outcome = await fn();
-    report(!outcome.includes('retry'));
+    report(!outcome.some((item) => item === 'retry' || item === 'busy'));
     return outcome;
   } catch (err) {
     report(false);

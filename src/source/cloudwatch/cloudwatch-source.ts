@@ -63,6 +63,11 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
     this.lateness = new LatenessBudget(o.settings.latenessFloorMs, o.settings.latenessCeilingMs, o.settings.fetchIntervalMs);
   }
 
+  /** A source over the same client, budget and counters, reading in another mode (a backfill slice). */
+  sibling(mode: CloudWatchMode): CloudWatchSource {
+    return new CloudWatchSource({ ...this.o, mode });
+  }
+
   parsePosition(saved: unknown): CloudWatchPosition {
     const parsed = cloudwatchPositionSchema.safeParse(saved);
     if (!parsed.success) {
@@ -98,14 +103,25 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
       this.o.health.tick();
       const cycleStart = Date.now();
       if (position.windowEnd === undefined) position = { ...position, windowEnd: cycleStart, nextToken: undefined };
-      for await (const batch of this.readWindow(position, control, (p, late) => nextWindow(p, this.lateness.reReadAfter(late, Date.now())))) {
+      let commit: (() => void) | undefined;
+      const afterDrain = (p: CloudWatchPosition, late: number) => {
+        const plan = this.lateness.plan(late, Date.now());
+        commit = plan.commit;
+        return nextWindow(p, plan.reReadMs);
+      };
+      for await (const batch of this.readWindow(position, control, afterDrain)) {
         position = batch.position;
-        this.stats.overlapMs = this.lateness.overlapMs;
-        yield batch;
+        const decided = batch.drained ? commit : undefined;
+        yield decided ? { ...batch, acknowledged: () => this.acknowledgedWindow(decided) } : batch;
         if (control.stop.aborted) return;
       }
       await waitTicking(cycleStart + interval - Date.now(), control.stop, this.o.health);
     }
+  }
+
+  private acknowledgedWindow(commit: () => void): void {
+    commit();
+    this.stats.overlapMs = this.lateness.overlapMs;
   }
 
   /**

@@ -46,14 +46,27 @@ export class LatenessBudget {
 
   /** Records the window's lateness and says how far behind its end the next window starts. */
   reReadAfter(windowLatenessMs: number, now: number): number {
-    this.recent.push(windowLatenessMs);
-    if (this.recent.length > this.windows) this.recent.shift();
-    const overlap = this.overlapMs;
+    const plan = this.plan(windowLatenessMs, now);
+    plan.commit();
+    return plan.reReadMs;
+  }
+
+  /**
+   * The same decision without recording it: `commit` once the window it ends is acknowledged,
+   * so a window read again after a failed write decides again (a sweep is not used up).
+   */
+  plan(windowLatenessMs: number, now: number): { reReadMs: number; commit: () => void } {
+    const recent = [...this.recent, windowLatenessMs].slice(-this.windows);
+    const worst = Math.max(...recent);
+    const overlap = Math.min(this.ceilingMs, Math.max(this.floorMs, 2 * worst));
     const sweepEvery = Math.max(this.intervalMs, overlap / 2);
-    if (now - this.lastSweepAt >= sweepEvery) {
-      this.lastSweepAt = now;
-      return overlap + sweepEvery - this.intervalMs;
-    }
-    return Math.min(overlap, Math.max(5_000, 2 * this.worst));
+    const sweep = now - this.lastSweepAt >= sweepEvery;
+    return {
+      reReadMs: sweep ? overlap + sweepEvery - this.intervalMs : Math.min(overlap, Math.max(5_000, 2 * worst)),
+      commit: () => {
+        this.recent.splice(0, this.recent.length, ...recent);
+        if (sweep) this.lastSweepAt = now;
+      },
+    };
   }
 }
