@@ -149,6 +149,7 @@ interface CompiledGroupResources {
   readonly anySubOf: ReadonlySet<string>;
 }
 
+/** Specs as UTF-8 bytes (see requestPathBytes): the API server compares bytes. */
 interface CompiledURLs {
   readonly all: boolean;
   readonly exact: ReadonlySet<string>;
@@ -167,6 +168,8 @@ interface CompiledRule {
   readonly namespaces: ReadonlySet<string> | null;
   /** null: rule has namespaces but no resources (matches any resource in them) */
   readonly groups: readonly CompiledGroupResources[] | null;
+  /** Some group entry restricts resourceNames. */
+  readonly needsName: boolean;
   readonly urls: CompiledURLs | null;
   readonly result: Evaluation;
 }
@@ -219,9 +222,9 @@ function compileURLs(urls: readonly string[]): CompiledURLs {
   let all = false;
   for (const spec of urls) {
     if (spec === '*') all = true;
-    exact.add(spec);
+    exact.add(utf8Bytes(spec));
     // Go: strings.TrimRight(spec, "*") — strips every trailing '*'
-    if (spec.endsWith('*')) prefixes.push(spec.replace(/\*+$/, ''));
+    if (spec.endsWith('*')) prefixes.push(utf8Bytes(spec.replace(/\*+$/, '')));
   }
   return { all, exact, prefixes };
 }
@@ -241,13 +244,15 @@ export function compilePolicy(policy: AuditPolicy): CompiledPolicy {
     const hasURLs = (rule.nonResourceURLs?.length ?? 0) > 0;
     // checker.go ruleMatches: namespaces/resources take precedence over nonResourceURLs.
     const kind = hasResources || hasNamespaces ? RuleKind.Resource : hasURLs ? RuleKind.NonResource : RuleKind.Any;
+    const groups = hasResources ? rule.resources!.map(compileGroup) : null;
     return {
       users: setOrNull(rule.users),
       userGroups: setOrNull(rule.userGroups),
       verbs: setOrNull(rule.verbs),
       kind,
       namespaces: setOrNull(rule.namespaces),
-      groups: hasResources ? rule.resources!.map(compileGroup) : null,
+      groups,
+      needsName: groups?.some((g) => !g.anyResource && g.names !== null) ?? false,
       urls: kind === RuleKind.NonResource ? compileURLs(rule.nonResourceURLs!) : null,
       result: Object.freeze({
         level: rule.level,
@@ -273,19 +278,118 @@ export function compilePolicy(policy: AuditPolicy): CompiledPolicy {
 
 type ObjectRef = NonNullable<AuditEvent['objectRef']>;
 
-function matchesResource(rule: CompiledRule, ref: ObjectRef): boolean {
-  if (rule.namespaces !== null && !rule.namespaces.has(ref.namespace ?? '')) return false;
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/*
+ * The request as the API server saw it when it evaluated the policy (filters.GetAuthorizerAttributes
+ * from its RequestInfo and user), rebuilt from the logged event:
+ * - a resource request is one with an objectRef (audit.LogRequestMetadata writes one for those
+ *   only), even when its resource is empty (`/api/v1//pods`);
+ * - the path is URL.Path: the logged requestURI before `?`, percent-escapes decoded;
+ * - `user: {}` is a request without a user (failed authentication): it matches no users or
+ *   userGroups rule;
+ * - creates and updates log their body with audit.LogRequestObject after the evaluation, and that
+ *   fills an empty objectRef namespace and name from the body: at evaluation time they were the
+ *   path's (a create of a collection has no name).
+ */
+
+/** UTF-8 bytes of a string, one char per byte (a latin1 "binary" string). */
+function utf8Bytes(s: string): string {
+  return /^[\x00-\x7f]*$/.test(s) ? s : Buffer.from(s, 'utf8').toString('latin1');
+}
+
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+
+/** The string whose UTF-8 bytes these are; null when they are not UTF-8 (equal to no policy string). */
+function fromUtf8Bytes(bytes: string): string | null {
+  if (/^[\x00-\x7f]*$/.test(bytes)) return bytes;
+  try {
+    return utf8Strict.decode(Buffer.from(bytes, 'latin1'));
+  } catch {
+    return null;
+  }
+}
+
+const HEX_PAIR = /^[0-9A-Fa-f]{2}$/;
+
+/**
+ * URL.Path of the request as net/http parsed the logged requestURI (url.ParseRequestURI): the part
+ * before `?`, percent-escapes decoded (`/ver%73ion` is `/version`, `%2F` a slash). As bytes (see
+ * utf8Bytes), since an escape such as `%ff` decodes to a byte that is not UTF-8. A requestURI
+ * net/http refuses (a bad escape) is never logged; it is taken as it is.
+ */
+function requestPathBytes(requestURI: string): string {
+  const q = requestURI.indexOf('?');
+  const raw = utf8Bytes(q < 0 ? requestURI : requestURI.slice(0, q));
+  if (!raw.includes('%')) return raw;
+  let out = '';
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!;
+    if (c !== '%') {
+      out += c;
+      continue;
+    }
+    const hex = raw.slice(i + 1, i + 3);
+    if (!HEX_PAIR.test(hex)) return raw;
+    out += String.fromCharCode(parseInt(hex, 16));
+    i += 2;
+  }
+  return out;
+}
+
+const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
+
+/**
+ * Namespace and name (as bytes) that the API server's RequestInfoFactory (endpoints/request/
+ * requestinfo.go, API prefixes `api` and `apis`) parses from the path of a POST or PUT; null when
+ * that is not a create or update of a resource.
+ */
+function pathNamespaceAndName(path: string): [string, string] | null {
+  let start = 0;
+  let end = path.length;
+  while (start < end && path[start] === '/') start++;
+  while (end > start && path[end - 1] === '/') end--;
+  let parts = path.slice(start, end).split('/');
+  if (start === end || parts.length < 3) return null;
+  const prefix = parts[0];
+  if (prefix !== 'api' && prefix !== 'apis') return null;
+  parts = parts.slice(prefix === 'api' ? 1 : 2);
+  if (prefix === 'apis' && parts.length < 2) return null; // no group and version
+  parts = parts.slice(1); // the version
+  if (parts[0] === 'watch' || parts[0] === 'proxy') return null; // the verb would be that
+  let namespace = '';
+  if (parts[0] === 'namespaces' && parts.length > 1) {
+    namespace = parts[1]!;
+    if (parts.length > 2 && !NAMESPACE_SUBRESOURCES.has(parts[2]!)) parts = parts.slice(2);
+  }
+  return [namespace, parts.length >= 2 ? parts[1]! : ''];
+}
+
+/** Whether the request had a user: LogRequestMetadata writes these, all omitempty, only if so. */
+function hasUser(user: AuditEvent['user']): boolean {
+  const extra = (user as Record<string, unknown>)['extra'];
+  return (
+    (user.username ?? '') !== '' ||
+    (user.groups?.length ?? 0) > 0 ||
+    (user.uid ?? '') !== '' ||
+    (isRecord(extra) && Object.keys(extra).length > 0)
+  );
+}
+
+/** `namespace` and `name`: null when not UTF-8, matching no policy string. */
+function matchesResource(rule: CompiledRule, ref: ObjectRef, namespace: string | null, name: string | null): boolean {
+  if (rule.namespaces !== null && (namespace === null || !rule.namespaces.has(namespace))) return false;
   const groups = rule.groups;
   if (groups === null) return true;
   const apiGroup = ref.apiGroup ?? '';
   const resource = ref.resource ?? '';
   const sub = ref.subresource ?? '';
-  const name = ref.name ?? '';
   for (let i = 0; i < groups.length; i++) {
     const g = groups[i]!;
     if (g.group !== apiGroup) continue;
     if (g.anyResource) return true;
-    if (g.names !== null && !g.names.has(name)) continue;
+    if (g.names !== null && (name === null || !g.names.has(name))) continue;
     if (g.star) return true;
     if (sub === '') {
       if (g.plain.has(resource)) return true;
@@ -311,12 +415,6 @@ function hasAny(set: ReadonlySet<string>, values: readonly string[] | undefined)
   return false;
 }
 
-/** The request path the apiserver matched nonResourceURLs against: requestURI without its query. */
-function pathOf(requestURI: string): string {
-  const q = requestURI.indexOf('?');
-  return q < 0 ? requestURI : requestURI.slice(0, q);
-}
-
 /**
  * First matching rule wins; no match gives level None. Matches on `event.user` (the authenticated
  * user): the apiserver evaluates its policy before impersonation is applied.
@@ -324,22 +422,41 @@ function pathOf(requestURI: string): string {
  */
 export function evaluate(compiled: CompiledPolicy, event: AuditEvent): Evaluation {
   const user = event.user;
-  const username = user.username ?? '';
   const ref = event.objectRef;
-  const isResourceRequest = ref !== undefined && ref.resource !== undefined && ref.resource !== '';
+  // Computed when a rule first needs them.
+  let userPresent: boolean | undefined;
   let path: string | undefined;
+  let located = false;
+  let namespace: string | null = null;
+  let name: string | null = null;
   const rules = compiled.rules;
   for (let i = 0; i < rules.length; i++) {
     const r = rules[i]!;
-    if (r.users !== null && !r.users.has(username)) continue;
-    if (r.userGroups !== null && !hasAny(r.userGroups, user.groups)) continue;
+    if (r.users !== null || r.userGroups !== null) {
+      userPresent ??= hasUser(user);
+      if (!userPresent) continue;
+      if (r.users !== null && !r.users.has(user.username ?? '')) continue;
+      if (r.userGroups !== null && !hasAny(r.userGroups, user.groups)) continue;
+    }
     if (r.verbs !== null && !r.verbs.has(event.verb)) continue;
     if (r.kind === RuleKind.Resource) {
-      if (!isResourceRequest || !matchesResource(r, ref!)) continue;
+      if (ref === undefined) continue;
+      if (!located && (r.namespaces !== null || r.needsName)) {
+        located = true;
+        namespace = ref.namespace ?? '';
+        name = ref.name ?? '';
+        if (event.verb === 'create' || event.verb === 'update') {
+          const fromPath = pathNamespaceAndName((path ??= requestPathBytes(event.requestURI)));
+          if (fromPath !== null) {
+            namespace = fromUtf8Bytes(fromPath[0]);
+            name = fromUtf8Bytes(fromPath[1]);
+          }
+        }
+      }
+      if (!matchesResource(r, ref, namespace, name)) continue;
     } else if (r.kind === RuleKind.NonResource) {
-      if (isResourceRequest) continue;
-      path ??= pathOf(event.requestURI);
-      if (!matchesPath(r.urls!, path)) continue;
+      if (ref !== undefined) continue;
+      if (!matchesPath(r.urls!, (path ??= requestPathBytes(event.requestURI)))) continue;
     }
     return r.result;
   }
@@ -351,9 +468,6 @@ export function evaluate(compiled: CompiledPolicy, event: AuditEvent): Evaluatio
 
 const RANK: Readonly<Record<Level, number>> = { None: 0, Metadata: 1, Request: 2, RequestResponse: 3 };
 
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v);
-
 /** Copy-on-write removal of metadata.managedFields; returns the input when there is none. */
 function stripOwnManagedFields(obj: Record<string, unknown>): Record<string, unknown> {
   const meta = obj['metadata'];
@@ -362,22 +476,43 @@ function stripOwnManagedFields(obj: Record<string, unknown>): Record<string, unk
   return { ...obj, metadata: rest };
 }
 
-/** As the apiserver does: the object itself, or each item of a list. */
+const TABLE_VERSIONS: ReadonlySet<unknown> = new Set(['meta.k8s.io/v1', 'meta.k8s.io/v1beta1']);
+
+/**
+ * audit.copyWithoutManagedFields: the object's own managedFields and each list item's, or, for a
+ * meta.k8s.io Table, each row object's. Patches never come here (logged as sent).
+ */
 function withoutManagedFields(value: unknown): unknown {
   if (!isRecord(value)) return value;
-  let out = stripOwnManagedFields(value);
+  if (value['kind'] === 'Table' && TABLE_VERSIONS.has(value['apiVersion'])) return tableWithoutManagedFields(value);
   const items = value['items'];
+  let copy: unknown[] | null = null;
   if (Array.isArray(items)) {
-    let copy: unknown[] | null = null;
+    // meta.EachListItem fails on an item that is not an object, and then the body is logged as
+    // it came (a typed list's items always are objects).
+    if (!items.every(isRecord)) return value;
     for (let i = 0; i < items.length; i++) {
-      const item: unknown = items[i];
-      if (!isRecord(item)) continue;
+      const item = items[i] as Record<string, unknown>;
       const stripped = stripOwnManagedFields(item);
       if (stripped !== item) (copy ??= items.slice())[i] = stripped;
     }
-    if (copy !== null) out = { ...out, items: copy };
   }
-  return out;
+  const out = stripOwnManagedFields(value);
+  return copy === null ? out : { ...out, items: copy };
+}
+
+/** A Table is no object with metadata of its own; its rows' objects are (handlers/response.go). */
+function tableWithoutManagedFields(table: Record<string, unknown>): Record<string, unknown> {
+  const rows = table['rows'];
+  if (!Array.isArray(rows)) return table;
+  let copy: unknown[] | null = null;
+  for (let i = 0; i < rows.length; i++) {
+    const row: unknown = rows[i];
+    if (!isRecord(row) || !isRecord(row['object'])) continue;
+    const stripped = stripOwnManagedFields(row['object']);
+    if (stripped !== row['object']) (copy ??= rows.slice())[i] = { ...row, object: stripped };
+  }
+  return copy === null ? table : { ...table, rows: copy };
 }
 
 /**
@@ -409,7 +544,8 @@ export function applyPolicy(compiled: CompiledPolicy, event: AuditEvent): AuditE
   }
 
   if (ev.omitManagedFields) {
-    if (out.requestObject !== undefined) out.requestObject = withoutManagedFields(out.requestObject);
+    // A patch is logged as sent (handlers/patch.go, audit.LogRequestPatch); only objects are stripped.
+    if (out.requestObject !== undefined && out.verb !== 'patch') out.requestObject = withoutManagedFields(out.requestObject);
     if (out.responseObject !== undefined) out.responseObject = withoutManagedFields(out.responseObject);
   }
   return out;
