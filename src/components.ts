@@ -116,7 +116,7 @@ export function statusSource(p: RunningPipeline): StatusSource {
     stats: p.stats,
     group: p.source.identity[0]!,
     format: positionFormat,
-    fields: () => ({ overlapSeconds: p.source.stats.overlapMs / 1000 }),
+    fields: () => ({ overlapSeconds: p.source.stats.overlapMs / 1000, clockSkewSeconds: p.source.stats.clockSkewMs / 1000 }),
     counters: () => componentCounters(p),
   };
 }

@@ -143,6 +143,7 @@ async function runInClusterCommand(env: RawSettings, flags: RawSettings, proc: P
       onTick: () => health.tick(),
       report: (event) => {
         if (event.kind === 'role') return health.setRole(event.role);
+        if (event.kind === 'stopped') return health.setStopped(event.reason);
         const reason = event.error ?? (event.config.state === 'ready' ? undefined : event.config.reason);
         health.setConfigured(event.config.state === 'ready' && !event.error, reason);
         if (event.error) log.error({ reason: event.error }, 'invalid configuration');

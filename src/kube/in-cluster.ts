@@ -34,7 +34,9 @@ export interface InClusterOptions {
 
 export type InClusterEvent =
   | { kind: 'config'; config: ClusterConfig; error?: string }
-  | { kind: 'role'; role: 'leader' | 'standby' };
+  | { kind: 'role'; role: 'leader' | 'standby' }
+  /** The pipeline ended on an error it cannot go on from (another writer owns the checkpoint): restart the pod. */
+  | { kind: 'stopped'; reason: string };
 
 interface Running {
   settings: Settings;
@@ -96,6 +98,7 @@ export async function runInCluster(opts: InClusterOptions): Promise<void> {
         await runLoop(p, store, { stop: stopAll, signal: opts.abort }, { startFrom: settings.pipeline.startFrom, retryAfterMs: cw.fetchIntervalMs });
       } catch (err) {
         log.error({ err: errorText(err) }, 'pipeline stopped');
+        opts.report({ kind: 'stopped', reason: errorText(err) });
       } finally {
         await closePipeline(p);
       }

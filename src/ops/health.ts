@@ -38,6 +38,7 @@ export class Health implements HealthReporter {
   private configuredState: { ok: boolean; reason?: string } = { ok: false, reason: 'configuration not loaded yet' };
   private readonly targets = new Map<string, TargetState>();
   private roleState: Role = 'single';
+  private stopped: string | undefined;
   private lastLoop: number;
 
   /** `targets`: those to show before any report (the configured components'). */
@@ -95,6 +96,11 @@ export class Health implements HealthReporter {
     this.roleState = role;
   }
 
+  /** The pipeline ended and will not go on by itself: liveness fails, so the kubelet restarts the pod. */
+  setStopped(reason: string): void {
+    this.stopped = truncate(maskSecrets(reason));
+  }
+
   /** Ready iff configured, both targets ok (none failed since its last success) and a known role. */
   ready(): { ready: boolean; reasons: string[] } {
     const reasons: string[] = [];
@@ -111,6 +117,7 @@ export class Health implements HealthReporter {
    * reported for a target (a loop waiting out an outage is retrying, not stuck).
    */
   live(now: number = this.now(), maxStallMs: number = DEFAULT_MAX_STALL_MS): { live: boolean; lastActivityAt: string; reason?: string } {
+    if (this.stopped !== undefined) return { live: false, lastActivityAt: isoOf(this.lastLoop), reason: `pipeline stopped: ${this.stopped}` };
     const last = Math.max(
       this.lastLoop,
       ...[...this.targets.values()].flatMap((t) => [t.lastOkAt ?? 0, t.lastErrorAt ?? 0]),

@@ -18,6 +18,12 @@ export const pipelineMetrics: readonly MetricDefinition<PipelineView>[] = [
   { name: 'events_filtered_total', type: 'counter', help: 'Events the audit policy dropped.', read: (v) => v?.stats.filtered ?? 0 },
   { name: 'events_dead_lettered_total', type: 'counter', help: 'Dead letters stored (events that did not parse or that Elasticsearch refused).', read: (v) => v?.stats.deadLettered ?? 0 },
   { name: 'events_late_caught_total', type: 'counter', help: 'Events found new in a range already read (late arrivals caught by the overlap).', read: (v) => v?.stats.lateCaught ?? 0 },
+  {
+    name: 'events_late_beyond_ceiling_total',
+    type: 'counter',
+    help: 'Late events found that arrived later than the lateness ceiling (delivered, but beyond what is promised).',
+    read: (v) => v?.stats.lateBeyondLimit ?? 0,
+  },
   { name: 'events_invalid_total', type: 'counter', help: 'Audit-stream events that did not parse as audit events.', read: (v) => v?.stats.invalid ?? 0 },
   { name: 'documents_already_present_total', type: 'counter', help: 'Documents that were already indexed (replays absorbed by the deterministic id).', read: (v) => v?.stats.alreadyPresent ?? 0 },
   { name: 'documents_rejected_total', type: 'counter', help: 'Documents Elasticsearch refused for good (dead-lettered instead).', read: (v) => v?.stats.rejected ?? 0 },

@@ -46,9 +46,14 @@ export async function forward<P>(p: Pipeline<P>, start: Checkpoint<P>, store: Ch
     p.stats.checkpointSaved(checkpoint);
     batch.acknowledged?.();
 
-    const late = lateArrivals(transformed.records, delivered, batch);
-    count(p.stats, batch, transformed, delivered, late);
-    if (late > 0) p.log.info({ late }, 'caught late arrivals');
+    const { late, beyond } = lateArrivals(transformed.records, delivered, batch);
+    count(p.stats, batch, transformed, delivered, late.length);
+    p.stats.lateBeyondLimit += beyond.length;
+    if (late.length > 0) p.log.info({ late: late.length }, 'caught late arrivals');
+    for (const r of beyond) {
+      const lateBySeconds = Math.round((r.event.ingestionTime - r.event.timestamp) / 1000);
+      p.log.warn({ stream: r.event.stream, eventId: r.event.eventId, id: r.key, lateBySeconds }, 'delivered an event that arrived later than the lateness ceiling');
+    }
     if (batch.drained) p.log.info({ ...p.source.describe(batch.position), ...summary(p.stats) }, 'window drained');
     if (batch.end) return { checkpoint, ended: true };
     if (control.stop.aborted) break;
@@ -99,15 +104,21 @@ async function deliver(p: Pipeline, records: SinkRecord[], signal: AbortSignal):
   return { outcomes, rejected: replacements.length, deadLettered };
 }
 
-/** Documents stored for the first time although their event lies in a range read before. */
-function lateArrivals(records: SinkRecord[], delivered: Delivered, batch: SourceBatch<unknown>): number {
-  if (batch.lateBefore === undefined) return 0;
-  let late = 0;
+/**
+ * Documents stored for the first time although their event lies in a range read before, and
+ * those of them that came later than the source promises to wait for.
+ */
+function lateArrivals(records: SinkRecord[], delivered: Delivered, batch: SourceBatch<unknown>): { late: SinkRecord[]; beyond: SinkRecord[] } {
+  const late: SinkRecord[] = [];
+  const beyond: SinkRecord[] = [];
+  if (batch.lateBefore === undefined) return { late, beyond };
   delivered.outcomes.forEach((o, i) => {
     const r = records[i]!;
-    if (o.result === 'stored' && r.kind === 'audit' && r.event.timestamp <= batch.lateBefore!) late += 1;
+    if (o.result !== 'stored' || r.kind !== 'audit' || r.event.timestamp > batch.lateBefore!) return;
+    late.push(r);
+    if (batch.lateLimitMs !== undefined && r.event.ingestionTime - r.event.timestamp > batch.lateLimitMs) beyond.push(r);
   });
-  return late;
+  return { late, beyond };
 }
 
 function count(stats: Stats, batch: SourceBatch<unknown>, t: { filtered: number; invalid: number; records: SinkRecord[] }, d: Delivered, late: number): void {

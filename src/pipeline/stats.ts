@@ -21,6 +21,8 @@ export class Stats {
   deadLettered = 0;
   /** Events found new in a range already read (caught by re-reading). */
   lateCaught = 0;
+  /** Of those, events that arrived later than the source promises to wait for (delivered all the same). */
+  lateBeyondLimit = 0;
   /** Newest source timestamp of an acknowledged audit event. */
   newestForwarded: number | undefined;
   /** When the checkpoint was last saved (epoch ms), or loaded: its own `updatedAt`. */

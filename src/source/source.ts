@@ -8,6 +8,8 @@ export interface SourceBatch<P> {
   position: P;
   /** Events timestamped at or before this were read once before: a new document among them arrived late. */
   lateBefore?: number;
+  /** A late event ingested more than this after its timestamp came beyond what is promised: delivered, and said. */
+  lateLimitMs?: number;
   /** This batch completes a pass over everything there was to read (a window drained). */
   drained?: boolean;
   /** Nothing more to read after this batch (a closed window drained for good). */

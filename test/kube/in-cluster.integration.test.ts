@@ -154,4 +154,35 @@ describe('in the cluster', () => {
     expect(await third.exited).toBe(0);
     await expectExactly(all);
   }, 900_000);
+
+  it('goes on when someone else touches the checkpoint ConfigMap, stops when another writer moves the checkpoint, and then fails /healthz', async () => {
+    const c: SeededCluster = await seedCluster({ prefix: 'kubec', events: 600, seed: 444, auditStreams: 1, startMs: Date.now() - 30 * 60_000 });
+    applySecret('test', 'test');
+    applyLogCollector({ region: 'us-west-2', groupName: c.scenario.logGroupName, fetchInterval: 1 });
+    const opsPort = String(await freePort());
+    const leader = forwarder('fwd-4', { EKS_FORWARDER_START_FROM: new Date(c.window.from).toISOString(), EKS_FORWARDER_HTTP_PORT: opsPort });
+    await logged(leader, /became the leader/);
+    await eventually(async () => (await idDiff(es, auditIndexPattern(suffix), c.expected)).missing.length === 0, 'group C forwarded', 120_000);
+
+    // A label and an annotation, as a re-apply or GitOps drift repair would write them.
+    kubectl(['-n', NS, 'annotate', 'configmap', 'eks-log-forwarder-checkpoint', 'touched-by=someone', '--overwrite']);
+    kubectl(['-n', NS, 'label', 'configmap', 'eks-log-forwarder-checkpoint', 'team=platform', '--overwrite']);
+    const more = generateScenario({ cluster: c.cluster, seed: 445, events: 300, startMs: Date.now() - 20_000, spanMs: 15_000, auditStreams: 1, otherStreams: false });
+    const cw = cloudwatchClient();
+    await seedScenario(cw, more);
+    cw.destroy();
+    await eventually(async () => (await idDiff(es, auditIndexPattern(suffix), expectedDocuments(more).expected)).missing.length === 0, 'events after the outside write', 120_000);
+    expect(leader.stderr()).not.toMatch(/pipeline stopped/);
+    expect((await fetch(`http://127.0.0.1:${opsPort}/healthz`)).status).toBe(200);
+
+    // Another writer moves this group's checkpoint: this one must stop, and say so to the kubelet.
+    const cm = JSON.parse(kubectl(['-n', NS, 'get', 'configmap', 'eks-log-forwarder-checkpoint', '-o', 'json'])) as { data: Record<string, string> };
+    const key = Object.keys(cm.data).find((k) => cm.data[k]!.includes(c.scenario.logGroupName))!;
+    const moved = JSON.parse(cm.data[key]!) as { updatedAt: string };
+    moved.updatedAt = '2000-01-01T00:00:00.000Z';
+    kubectl(['-n', NS, 'patch', 'configmap', 'eks-log-forwarder-checkpoint', '--type', 'merge', '-p', JSON.stringify({ data: { [key]: JSON.stringify(moved) } })]);
+    await logged(leader, /pipeline stopped/);
+    await eventually(async () => (await fetch(`http://127.0.0.1:${opsPort}/healthz`)).status === 503, '/healthz to fail', 30_000);
+    expect(await (await fetch(`http://127.0.0.1:${opsPort}/healthz`)).json()).toMatchObject({ live: false, reason: expect.stringMatching(/pipeline stopped: .*changed by another writer/) });
+  }, 600_000);
 });

@@ -132,6 +132,15 @@ describe('helpers', () => {
     expect(targetOf('text')).toBeUndefined();
   });
 
+  it('is not live once the pipeline stopped for good, whatever the loop does, and says why without secrets', () => {
+    const c = clock();
+    const h = new Health(c.now);
+    expect(h.live().live).toBe(true);
+    h.setStopped('StaleCheckpointError: checkpoint configmap/x was changed by another writer; token=abc123');
+    h.tick();
+    expect(h.live()).toMatchObject({ live: false, reason: 'pipeline stopped: StaleCheckpointError: checkpoint configmap/x was changed by another writer; token=***' });
+  });
+
   it('sizes the stall limit from the fetch interval', () => {
     expect(maxStallFor(60_000)).toBe(6 * 60_000);
   });

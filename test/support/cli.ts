@@ -72,8 +72,8 @@ export interface RunningCli {
 }
 
 /** Starts the real CLI in the background (for `run`), collecting its log lines. */
-export function startCli(args: string[], env: Record<string, string | undefined>): RunningCli {
-  const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...args], {
+export function startCli(args: string[], env: Record<string, string | undefined>, nodeArgs: string[] = []): RunningCli {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', BIN, ...args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED, LOG_LEVEL: 'info', EKS_FORWARDER_HTTP_PORT: '0', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],

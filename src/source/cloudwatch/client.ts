@@ -11,6 +11,8 @@ export interface CloudWatchClientOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /** Called after every HTTP attempt, for metrics. */
   onAttempt?: (outcome: { throttled: boolean; status?: number }) => void;
+  /** Called with the `Date` header of every answer (AWS's clock). */
+  onDate?: (date: string | undefined) => void;
 }
 
 /**
@@ -47,10 +49,13 @@ export function createCloudWatchClient(opts: CloudWatchClientOptions): CloudWatc
       const slot = await opts.budget.take();
       try {
         const result = await attemptSlot.run(slot, () => next(args));
-        opts.onAttempt?.({ throttled: false, status: (result.response as { statusCode?: number }).statusCode });
+        const response = result.response as { statusCode?: number; headers?: Record<string, string> };
+        opts.onAttempt?.({ throttled: false, status: response.statusCode });
+        opts.onDate?.(response.headers?.date);
         return result;
       } catch (err) {
-        const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+        const e = err as { name?: string; $metadata?: { httpStatusCode?: number }; $response?: { headers?: Record<string, string> } };
+        opts.onDate?.(e.$response?.headers?.date);
         opts.onAttempt?.({ throttled: e.name === 'ThrottlingException', status: e.$metadata?.httpStatusCode });
         throw err;
       } finally {

@@ -1,14 +1,17 @@
+import { createHash } from 'node:crypto';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { Logger } from 'pino';
 import type { DoctorContext, DoctorResult, HealthReporter } from '../../component.js';
 import { errorText } from '../../error-text.js';
+import { iso } from '../../time.js';
 import { waitTicking } from '../../wait.js';
 import type { ReadControl, Source, SourceBatch } from '../source.js';
+import { AwsClock } from './clock.js';
 import { cloudwatchDoctor } from './doctor.js';
-import { LatenessBudget, nextWindow } from './lateness.js';
 import { readWindow } from './log-pages.js';
 import { cloudwatchPositionSchema, describePosition, type CloudWatchPosition } from './position.js';
 import type { RequestBudget } from './request-budget.js';
+import { planPoll, sweepsFor, sweptUpTo, type PlannedWindow, type Sweep } from './schedule.js';
 import type { CloudWatchSettings } from './settings.js';
 
 /** What the CloudWatch source counts, for metrics and `/status`. */
@@ -22,8 +25,13 @@ export class CloudWatchStats {
   throttles = 0;
   /** Failed requests retried by the reader. */
   retries = 0;
-  /** The overlap re-read behind the head, sized from observed lateness (ms). */
+  /** The greatest age at which ranges are read again, for late arrivals (ms). */
   overlapMs = 0;
+  /** What the lateness sweeps cost: pages (calls) and message bytes read again. */
+  sweepPages = 0;
+  sweepBytes = 0;
+  /** The pod's clock minus AWS's, as of the last answer (ms). */
+  clockSkewMs = 0;
 
   constructor(readonly budget: RequestBudget) {}
 }
@@ -36,6 +44,8 @@ export interface CloudWatchSourceOptions {
   client: CloudWatchLogsClient;
   stats: CloudWatchStats;
   mode: CloudWatchMode;
+  /** AWS's clock, fed by the client's answers. */
+  clock: AwsClock;
   /** A CloudWatch filter pattern compiled from the policy (a safe superset), when prefiltering. */
   filterPattern?: string;
   log: Logger;
@@ -44,26 +54,38 @@ export interface CloudWatchSourceOptions {
 
 /** EKS appends this to an event CloudWatch cut off at its size limit (a term pattern, not JSON). */
 const TRUNCATED_PATTERN = '"[Truncated...]"';
+/** The head stops this far behind AWS's now at the least: CloudWatch's newest events may still be landing. */
+const MIN_SETTLE_MS = 1_000;
+/** A skew beyond this is worth a warning (windows follow AWS's clock whatever it is). */
+const SKEW_WARNING_MS = 10_000;
 
 /**
  * CloudWatch Logs as a source: FilterLogEvents over time windows, page by page, each page's
- * token the position. In `tail` mode a window runs from where the last one ended to now, every
- * fetch interval, starting an overlap behind the head so late arrivals are read again.
+ * token the position. In `tail` mode every fetch interval reads the head (from where it stopped
+ * to AWS's now) and, when due, re-reads ranges that have reached the lateness floor and ceiling,
+ * so an event ingested up to the ceiling late is read whatever the pattern of its arrival.
  */
 export class CloudWatchSource implements Source<CloudWatchPosition> {
   readonly kind = 'cloudwatch';
   readonly target = 'cloudwatch';
   readonly identity: readonly string[];
   readonly stats: CloudWatchStats;
-  private readonly lateness: LatenessBudget;
+  private readonly sweeps: readonly Sweep[];
+  /** What a token or pass is made under: the prefix and the filter pattern. */
+  private readonly under: string;
+  /** Recent ingestion delays of events the head read: how long to let the head settle. */
+  private readonly delays: number[] = [];
+  private skewWarnedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly o: CloudWatchSourceOptions) {
     this.identity = [o.settings.groupName, o.settings.streamPrefix];
     this.stats = o.stats;
-    this.lateness = new LatenessBudget(o.settings.latenessFloorMs, o.settings.latenessCeilingMs, o.settings.fetchIntervalMs);
+    this.sweeps = sweepsFor(o.settings);
+    this.stats.overlapMs = Math.max(...this.sweeps.map((s) => s.ageMs));
+    this.under = createHash('sha256').update(`${o.settings.streamPrefix}\n${o.filterPattern ?? ''}`).digest('hex').slice(0, 16);
   }
 
-  /** A source over the same client, budget and counters, reading in another mode (a backfill slice). */
+  /** A source over the same client, budget, clock and counters, reading in another mode (a backfill slice). */
   sibling(mode: CloudWatchMode): CloudWatchSource {
     return new CloudWatchSource({ ...this.o, mode });
   }
@@ -91,37 +113,82 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
   }
 
   async *read(from: CloudWatchPosition, control: ReadControl): AsyncGenerator<SourceBatch<CloudWatchPosition>> {
+    let position = this.sameConfiguration(from);
     if (this.o.mode.kind === 'window') {
-      for await (const batch of this.readWindow(from, control, (p) => ({ ...p, nextToken: undefined, done: true }))) {
+      for await (const batch of this.readWindow(position, control, (p) => ({ ...p, nextToken: undefined, tokenAfter: undefined, pass: undefined, under: undefined, done: true }))) {
         yield batch.drained ? { ...batch, end: true } : batch;
       }
       return;
     }
-    let position = from;
     const interval = this.o.settings.fetchIntervalMs;
+    // A window in progress is finished first, then every poll plans its own.
+    let plans: (PlannedWindow | undefined)[] = position.windowEnd !== undefined ? [undefined] : [];
     while (!control.stop.aborted) {
       this.o.health.tick();
       const cycleStart = Date.now();
-      if (position.windowEnd === undefined) position = { ...position, windowEnd: cycleStart, nextToken: undefined };
-      let commit: (() => void) | undefined;
-      const afterDrain = (p: CloudWatchPosition, late: number) => {
-        const plan = this.lateness.plan(late, Date.now());
-        commit = plan.commit;
-        return nextWindow(p, plan.reReadMs);
-      };
-      for await (const batch of this.readWindow(position, control, afterDrain)) {
-        position = batch.position;
-        const decided = batch.drained ? commit : undefined;
-        yield decided ? { ...batch, acknowledged: () => this.acknowledgedWindow(decided) } : batch;
-        if (control.stop.aborted) return;
+      if (plans.length === 0) {
+        const now = this.o.clock.now();
+        plans = planPoll(position, this.sweeps, now, now - this.settleMs());
       }
+      for (const plan of plans) {
+        if (plan) position = { ...position, windowStart: plan.start, windowEnd: plan.end, sweep: plan.sweep, pass: undefined, nextToken: undefined, tokenAfter: undefined, under: this.under };
+        for await (const batch of this.readWindow(position, control, (p) => this.afterWindow(p))) {
+          position = batch.position;
+          yield batch;
+          if (control.stop.aborted) return;
+        }
+      }
+      plans = [];
+      this.watchSkew();
       await waitTicking(cycleStart + interval - Date.now(), control.stop, this.o.health);
     }
   }
 
-  private acknowledgedWindow(commit: () => void): void {
-    commit();
-    this.stats.overlapMs = this.lateness.overlapMs;
+  /** The position once its window is drained: the head or the sweep moves up to the window's end. */
+  private afterWindow(p: CloudWatchPosition): CloudWatchPosition {
+    const end = p.windowEnd!;
+    const swept = sweptUpTo(p, this.sweeps).slice();
+    let readUpTo = p.readUpTo;
+    if (p.sweep === undefined) readUpTo = Math.max(readUpTo ?? Number.NEGATIVE_INFINITY, end);
+    else swept[p.sweep] = Math.max(swept[p.sweep]!, end);
+    return {
+      groupName: p.groupName,
+      streamPrefix: p.streamPrefix,
+      windowStart: readUpTo! + 1,
+      readUpTo,
+      sweptUpTo: swept,
+    };
+  }
+
+  /** A window begun under another prefix or filter pattern (or a pass that no longer exists) starts again. */
+  private sameConfiguration(p: CloudWatchPosition): CloudWatchPosition {
+    if (p.windowEnd === undefined) return p;
+    const passes = this.o.filterPattern ? 2 : 1;
+    const otherConfiguration = p.under !== undefined && p.under !== this.under;
+    if (!otherConfiguration && (p.pass ?? 0) < passes) return p;
+    this.o.log.info(
+      { windowStart: iso(p.windowStart), windowEnd: iso(p.windowEnd), pass: p.pass ?? 0 },
+      'the window in progress was begun under another configuration (prefix or filter pattern): reading it again from its start',
+    );
+    return { ...p, nextToken: undefined, tokenAfter: undefined, pass: undefined, under: this.under };
+  }
+
+  /** How far behind AWS's now the head stops: the 95th percentile of recent ingestion delays, at least a second, at most half the floor. */
+  private settleMs(): number {
+    if (this.delays.length === 0) return MIN_SETTLE_MS;
+    const sorted = [...this.delays].sort((a, b) => a - b);
+    const p95 = sorted[Math.floor(0.95 * (sorted.length - 1))]!;
+    return Math.min(this.o.settings.latenessFloorMs / 2, Math.max(MIN_SETTLE_MS, p95));
+  }
+
+  private watchSkew(): void {
+    if (!this.o.clock.known) return;
+    const skew = this.o.clock.skewMs();
+    this.stats.clockSkewMs = skew;
+    if (Math.abs(skew) > SKEW_WARNING_MS && Date.now() - this.skewWarnedAt > 10 * 60_000) {
+      this.skewWarnedAt = Date.now();
+      this.o.log.warn({ skewSeconds: Math.round(skew / 1000) }, "the pod's clock differs from AWS's; windows and lateness follow AWS's clock");
+    }
   }
 
   /**
@@ -132,14 +199,11 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
   private async *readWindow(
     start: CloudWatchPosition,
     control: ReadControl,
-    afterDrain: (p: CloudWatchPosition, windowLatenessMs: number) => CloudWatchPosition,
+    afterDrain: (p: CloudWatchPosition) => CloudWatchPosition,
   ): AsyncGenerator<SourceBatch<CloudWatchPosition>> {
-    const { settings, client, log, health, stats } = this.o;
+    const { settings, client, log, health, stats, clock } = this.o;
     const patterns = this.o.filterPattern ? [this.o.filterPattern, TRUNCATED_PATTERN] : [undefined];
-    // Lateness that matters is that of arrivals since the last read of the head; a backlog
-    // read for the first time says nothing about how far behind the head to look again.
-    const headRead = start.readUpTo ?? Number.POSITIVE_INFINITY;
-    let maxLatenessMs = 0;
+    const sweeping = start.sweep !== undefined;
     let position = start;
     for (let pass = start.pass ?? 0; pass < patterns.length; pass++) {
       const last = pass === patterns.length - 1;
@@ -151,6 +215,7 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
           start: position.windowStart,
           end: position.windowEnd!,
           nextToken: position.nextToken,
+          resumeFrom: position.tokenAfter,
           pageLimit: settings.pageLimit,
           filterPattern: patterns[pass],
         },
@@ -172,16 +237,22 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
           health.ok(this.target);
           stats.bytesRead += page.bytes;
           stats.otherStreamEvents += page.otherStreamEvents;
-          for (const e of page.events) {
-            if (e.ingestionTime > headRead) maxLatenessMs = Math.max(maxLatenessMs, e.ingestionTime - e.timestamp);
+          if (sweeping) {
+            stats.sweepPages += 1;
+            stats.sweepBytes += page.bytes;
           }
+          for (const e of page.events) {
+            clock.observeIngestion(e.ingestionTime);
+            if (!sweeping) this.delays.push(e.ingestionTime - e.timestamp);
+          }
+          if (this.delays.length > 512) this.delays.splice(0, this.delays.length - 512);
           const drained = !page.nextToken && last;
           position = page.nextToken
-            ? { ...position, nextToken: page.nextToken }
+            ? { ...position, nextToken: page.nextToken, tokenAfter: page.events.at(-1)?.timestamp ?? position.tokenAfter, under: this.under }
             : last
-              ? { ...afterDrain(position, maxLatenessMs), pass: undefined }
-              : { ...position, pass: pass + 1, nextToken: undefined };
-          yield { events: page.events, position, lateBefore: start.readUpTo, drained };
+              ? afterDrain(position)
+              : { ...position, pass: pass + 1, nextToken: undefined, tokenAfter: undefined, under: this.under };
+          yield { events: page.events, position, lateBefore: start.readUpTo, lateLimitMs: settings.latenessCeilingMs, drained };
         }
       } catch (err) {
         if (!control.signal.aborted) health.failed(this.target, err);

@@ -1,6 +1,7 @@
 import type { ComponentContext, ComponentKind } from '../../component.js';
 import type { AuditPolicy } from '../../transform/policy.js';
 import { createCloudWatchClient } from './client.js';
+import { AwsClock } from './clock.js';
 import { CloudWatchSource, CloudWatchStats, type CloudWatchMode } from './cloudwatch-source.js';
 import { CLOUDWATCH_CHECKS, cloudwatchDoctor } from './doctor.js';
 import { compileFilterPattern } from './filter-pattern.js';
@@ -35,14 +36,22 @@ export const cloudwatch = {
       client.destroy();
     }
   },
-  counters: (source) => ({ retriesCloudwatch: source.stats.retries, throttles: source.stats.throttles, cloudwatchRequests: source.stats.budget.spent }),
+  counters: (source) => ({
+    retriesCloudwatch: source.stats.retries,
+    throttles: source.stats.throttles,
+    cloudwatchRequests: source.stats.budget.spent,
+    sweepPages: source.stats.sweepPages,
+    sweepBytes: source.stats.sweepBytes,
+  }),
   create(s: CloudWatchSettings, ctx: ComponentContext, opts: CloudWatchOptions): CloudWatchSource {
     const { log } = ctx;
     const stats = new CloudWatchStats(opts.budget ?? createRequestBudget(s.requestsPerSecond));
+    const clock = new AwsClock();
     const client = createCloudWatchClient({
       region: s.region,
       budget: stats.budget,
       credentials: s.awsCredentials,
+      onDate: (date) => clock.observeDate(date),
       onAttempt: (outcome) => {
         if (!outcome.throttled) return;
         stats.throttles += 1;
@@ -53,7 +62,7 @@ export const cloudwatch = {
     const filterPattern = prefilter ? compileFilterPattern(opts.policy) : undefined;
     const mode = opts.mode ?? { kind: 'tail' };
     if (prefilter) log.info({ filterPattern: filterPattern ?? null }, filterPattern ? 'CloudWatch prefilter on' : 'the policy compiles to no useful prefilter');
-    return new CloudWatchSource({ settings: s, client, stats, mode, filterPattern, ...ctx });
+    return new CloudWatchSource({ settings: s, client, stats, clock, mode, filterPattern, ...ctx });
   },
 } satisfies ComponentKind<CloudWatchSettings, CloudWatchSource> & { create: unknown };
 

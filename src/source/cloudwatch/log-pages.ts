@@ -27,6 +27,12 @@ export interface WindowRequest {
   end: number;
   /** Resume after the page that returned this token. */
   nextToken?: string;
+  /**
+   * The timestamp of the last event before that token: when the token cannot be used, reading
+   * starts again there rather than at `start` (events come in timestamp order, so everything
+   * before it was read).
+   */
+  resumeFrom?: number;
   /** Fixed `limit`; when absent the limit follows the observed event size to keep pages near 1 MB. */
   pageLimit?: number;
   filterPattern?: string;
@@ -56,6 +62,15 @@ export async function* readWindow(
   let token = req.nextToken;
   let resumed = token !== undefined;
   let restarted = false;
+  let start = req.start;
+  /** Starts over without the token, from where it stood (not the whole window). */
+  const withoutToken = (reason: string) => {
+    opts.onTokenRestart?.(reason);
+    token = undefined;
+    resumed = false;
+    restarted = true;
+    start = Math.max(req.start, req.resumeFrom ?? req.start);
+  };
   let avgEventBytes = 1_000;
   for (;;) {
     const limit = req.pageLimit ?? clamp(Math.round(PAGE_BYTES / avgEventBytes), MIN_LIMIT, MAX_LIMIT);
@@ -67,7 +82,7 @@ export async function* readWindow(
             new FilterLogEventsCommand({
               logGroupName: req.groupName,
               logStreamNamePrefix: req.streamPrefix,
-              startTime: req.start,
+              startTime: start,
               endTime: req.end,
               nextToken: token,
               limit,
@@ -79,23 +94,17 @@ export async function* readWindow(
       );
     } catch (err) {
       if (token !== undefined && isRejectedToken(err)) {
-        opts.onTokenRestart?.(`nextToken rejected: ${(err as Error).message}`);
-        token = undefined;
-        resumed = false;
-        restarted = true;
+        withoutToken(`nextToken rejected: ${(err as Error).message}`);
         continue;
       }
       throw err;
     }
     const raw = out.events ?? [];
     // A resumed token that yields nothing at all may be one the service no longer knows
-    // (the emulator answers an unknown token with an empty last page): re-read the window
-    // from its start rather than risk skipping it. Deterministic ids absorb the replay.
+    // (LocalStack answers an unknown token with an empty last page): read again from the last
+    // event before it rather than risk skipping the rest. The dedup keys absorb the replay.
     if (resumed && raw.length === 0 && !out.nextToken) {
-      opts.onTokenRestart?.('resumed nextToken returned an empty last page');
-      token = undefined;
-      resumed = false;
-      restarted = true;
+      withoutToken('resumed nextToken returned an empty last page');
       continue;
     }
     resumed = false;

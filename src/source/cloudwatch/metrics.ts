@@ -16,5 +16,8 @@ export const cloudwatchMetrics: readonly MetricDefinition<CloudWatchSource>[] = 
     read: (c) => [{ labels: { target: 'cloudwatch' }, value: c?.stats.retries ?? 0 }],
   },
   { name: 'cloudwatch_request_budget', type: 'gauge', help: 'CloudWatch Logs requests per second this process allows itself.', read: (c) => c?.stats.budget.perSecond ?? 0 },
+  { name: 'sweep_pages_total', type: 'counter', help: 'FilterLogEvents pages read again by the lateness sweeps (each a call).', read: (c) => c?.stats.sweepPages ?? 0 },
+  { name: 'sweep_bytes_total', type: 'counter', help: 'Message bytes read again by the lateness sweeps.', read: (c) => c?.stats.sweepBytes ?? 0 },
+  { name: 'clock_skew_seconds', type: 'gauge', help: "The pod's clock minus AWS's (from CloudWatch's Date header), as of the last poll.", read: (c) => (c?.stats.clockSkewMs ?? 0) / 1000 },
   { name: 'overlap_seconds', type: 'gauge', help: 'How far behind the head each window re-reads, for late arrivals.', read: (c) => (c?.stats.overlapMs ?? 0) / 1000 },
 ];

@@ -69,13 +69,13 @@ const specs = {
     env: 'EKS_FORWARDER_LATENESS_FLOOR',
     flag: '--lateness-floor',
     default: '`2m`',
-    meaning: 'least re-read overlap behind the head, for late arrivals',
+    meaning: 'age at which every range is read again a first time, for late arrivals',
   },
   latenessCeiling: {
     env: 'EKS_FORWARDER_LATENESS_CEILING',
     flag: '--lateness-ceiling',
     default: '`15m`',
-    meaning: 'most re-read overlap behind the head; later arrivals are not promised',
+    meaning: 'age at which every range is read again a last time: an event ingested later than this after its timestamp is not promised',
   },
   awsAccessKeyId: {
     source: 'Secret key aws-id',

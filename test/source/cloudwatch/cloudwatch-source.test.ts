@@ -6,6 +6,7 @@ import { noHealth } from '../../../src/component.js';
 import { forward } from '../../../src/pipeline/pipeline.js';
 import { Stats } from '../../../src/pipeline/stats.js';
 import type { Sink, WriteOutcome } from '../../../src/sink/sink.js';
+import { AwsClock } from '../../../src/source/cloudwatch/clock.js';
 import { CloudWatchSource, CloudWatchStats } from '../../../src/source/cloudwatch/cloudwatch-source.js';
 import type { CloudWatchPosition } from '../../../src/source/cloudwatch/position.js';
 import { createRequestBudget } from '../../../src/source/cloudwatch/request-budget.js';
@@ -20,26 +21,29 @@ const settings: CloudWatchSettings = {
   requestsPerSecond: 5,
   prefilter: false,
   latenessFloorMs: 10_000,
-  latenessCeilingMs: 10_000,
+  latenessCeilingMs: 60_000,
 };
 
-/** FilterLogEvents answering every window with one page of one event that is not an audit event. */
-function oneEventPerWindow(): CloudWatchLogsClient {
+/** FilterLogEvents answering every window with one page of one event that is not an audit event; records the windows asked for. */
+function oneEventPerWindow(windows: { start: number; end: number }[]): CloudWatchLogsClient {
   let id = 0;
   return {
-    send: async () => ({
-      events: [{ logStreamName: 'kube-apiserver-audit-1', eventId: String(++id), timestamp: Date.now() - 1_000, ingestionTime: Date.now(), message: 'not json' }],
-    }),
+    send: async (command: { input: { startTime: number; endTime: number } }) => {
+      windows.push({ start: command.input.startTime, end: command.input.endTime });
+      return { events: [{ logStreamName: 'kube-apiserver-audit-1', eventId: String(++id), timestamp: command.input.startTime, ingestionTime: Date.now(), message: 'not json' }] };
+    },
     destroy() {},
   } as unknown as CloudWatchLogsClient;
 }
 
 describe('CloudWatch source', () => {
-  it('takes its re-read decision for the next window only once the window is acknowledged (a failed write must not use up a sweep)', async () => {
+  it('moves a sweep only when its window is acknowledged: after a failed write the same range is read again', async () => {
+    const windows: { start: number; end: number }[] = [];
     const source = new CloudWatchSource({
       settings,
-      client: oneEventPerWindow(),
+      client: oneEventPerWindow(windows),
       stats: new CloudWatchStats(createRequestBudget(5)),
+      clock: new AwsClock(),
       mode: { kind: 'tail' },
       log: pino({ level: 'silent' }),
       health: noHealth,
@@ -60,17 +64,86 @@ describe('CloudWatch source', () => {
     let saved: Checkpoint | undefined;
     const store: CheckpointStore = { location: 'memory', load: async () => saved, save: async (cp) => void (saved = cp) };
     const p = { source, sink, transform: { policy: compilePolicy(DEFAULT_POLICY) }, stats: new Stats(), log: pino({ level: 'silent' }), health: noHealth };
-    const start: Checkpoint<CloudWatchPosition> = { version: 2, source: 'cloudwatch', position: source.startAt(Date.now() - 3_600_000), updatedAt: '' };
+    // The head has read up to an hour ago; both sweeps are far behind it.
+    const readUpTo = Date.now() - 3_600_000;
+    const position: CloudWatchPosition = { ...source.startAt(0), readUpTo, windowStart: readUpTo + 1, sweptUpTo: [readUpTo - 600_000, readUpTo - 900_000] };
+    const start: Checkpoint<CloudWatchPosition> = { version: 2, source: 'cloudwatch', position, updatedAt: '' };
     const control = { stop: stop.signal, signal: new AbortController().signal };
 
-    // The write of the window's only page fails; the run loop starts again from the checkpoint.
     await expect(forward(p, start, store, control)).rejects.toThrow(/forbidden/);
     expect(saved).toBeUndefined();
-    await forward(p, start, store, control);
+    await forward(p, saved ?? start, store, control);
 
-    // The first window after start sweeps the whole overlap plus the sweep period back.
-    const next = saved!.position as CloudWatchPosition;
-    expect(next.windowEnd).toBeUndefined();
-    expect(next.readUpTo! - next.windowStart).toBe(10_000 + 5_000 - 1_000);
+    // The ceiling's sweep first (the floor's read ahead meanwhile), and after the failure the same range again;
+    // then its cursor moved up to the head, the floor's not (its window was read ahead, never acknowledged).
+    expect(windows[0]).toEqual({ start: readUpTo - 900_000 + 1, end: readUpTo });
+    expect(windows[1]).toEqual({ start: readUpTo - 600_000 + 1, end: readUpTo });
+    expect(windows[2]).toEqual(windows[0]);
+    expect((saved!.position as CloudWatchPosition).sweptUpTo).toEqual([readUpTo - 600_000, readUpTo]);
+  });
+
+  describe('never stuck on, and never misled by, a position from another configuration', () => {
+    /** FilterLogEvents answering from a script, recording every request. */
+    function scripted(answers: ((input: Record<string, unknown>) => Record<string, unknown>)[]) {
+      const requests: Record<string, unknown>[] = [];
+      const client = {
+        send: async (command: { input: Record<string, unknown> }) => {
+          requests.push(command.input);
+          const answer = answers.shift();
+          return answer ? answer(command.input) : { events: [] };
+        },
+        destroy() {},
+      } as unknown as CloudWatchLogsClient;
+      return { client, requests };
+    }
+    const sourceWith = (client: CloudWatchLogsClient, filterPattern?: string, mode: { kind: 'tail' } | { kind: 'window'; to: number } = { kind: 'window', to: 2_000_000 }) =>
+      new CloudWatchSource({ settings, client, stats: new CloudWatchStats(createRequestBudget(5)), clock: new AwsClock(), mode, filterPattern, log: pino({ level: 'silent' }), health: noHealth });
+    const control = () => ({ stop: new AbortController().signal, signal: new AbortController().signal });
+    const window: CloudWatchPosition = { groupName: settings.groupName, streamPrefix: settings.streamPrefix, windowStart: 1_000_000, windowEnd: 2_000_000 };
+    const drain = async (source: CloudWatchSource, from: CloudWatchPosition) => {
+      const batches = [];
+      for await (const b of source.read(from, control())) batches.push(b);
+      return batches;
+    };
+
+    it('reads a window saved in the prefilter\'s second pass again from its start when the prefilter is now off', async () => {
+      const { client, requests } = scripted([() => ({ events: [] })]);
+      const batches = await drain(sourceWith(client), { ...window, pass: 1 });
+      expect(requests).toHaveLength(1);
+      expect(requests[0]).toMatchObject({ startTime: 1_000_000, endTime: 2_000_000 });
+      expect(requests[0]!.nextToken).toBeUndefined();
+      expect(batches.at(-1)).toMatchObject({ end: true, position: { done: true } });
+    });
+
+    it('does not reuse a token made under another filter pattern', async () => {
+      const { client, requests } = scripted([() => ({ events: [] })]);
+      await drain(sourceWith(client, '{ $.verb = "create" }'), { ...window, nextToken: 'made-under-another-pattern', under: 'another-configuration' });
+      expect(requests[0]!.nextToken).toBeUndefined();
+      expect(requests[0]!.filterPattern).toBe('{ $.verb = "create" }');
+    });
+
+    it('goes on with a token made under the same configuration', async () => {
+      const first = scripted([() => ({ events: [{ logStreamName: 'kube-apiserver-audit-1', eventId: '1', timestamp: 1_500_000, ingestionTime: 1_500_000, message: 'x' }], nextToken: 't1' })]);
+      const [batch] = await drain(sourceWith(first.client), window).then((b) => b);
+      const second = scripted([() => ({ events: [] }), () => ({ events: [] })]);
+      // The empty last page after a resumed token: read again from the last event before it, not from the window's start.
+      await drain(sourceWith(second.client), batch!.position);
+      expect(second.requests[0]).toMatchObject({ nextToken: 't1', startTime: 1_000_000 });
+      expect(second.requests[1]).toMatchObject({ startTime: 1_500_000, endTime: 2_000_000 });
+      expect(second.requests[1]!.nextToken).toBeUndefined();
+    });
+
+    it('honours a stop between the prefilter\'s two passes', async () => {
+      const { client, requests } = scripted([() => ({ events: [] }), () => ({ events: [] })]);
+      const stop = new AbortController();
+      const sink = { name: 's', target: 's', identity: [], write: async () => [] } as unknown as Sink;
+      let saved: Checkpoint | undefined;
+      const store: CheckpointStore = { location: 'memory', load: async () => saved, save: async (cp) => void ((saved = cp), stop.abort()) };
+      const p = { source: sourceWith(client, '{ $.verb = "create" }'), sink, transform: { policy: compilePolicy(DEFAULT_POLICY) }, stats: new Stats(), log: pino({ level: 'silent' }), health: noHealth };
+      const outcome = await forward(p, { version: 2, source: 'cloudwatch', position: window, updatedAt: '' }, store, { stop: stop.signal, signal: new AbortController().signal });
+      expect(outcome.ended).toBe(false);
+      expect((saved!.position as CloudWatchPosition).pass).toBe(1);
+      expect(requests.length).toBeLessThanOrEqual(2);
+    });
   });
 });

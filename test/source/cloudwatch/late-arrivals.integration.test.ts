@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@elastic/elasticsearch';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCli } from '../../support/cli.js';
+import { startCloudWatchEmulator, type CloudWatchEmulator } from '../../support/cloudwatch-emulator.js';
+import { loadCorpus } from '../../support/corpus.js';
+import { elasticClient, eventually, idDiff } from '../../support/elastic.js';
+import { auditIndexPattern, forwarderEnv, uniqueCluster } from '../../support/scenario.js';
+
+/** A real pod create from the corpus that the default policy keeps; each use gets a fresh auditID. */
+const template = loadCorpus()
+  .map((c) => c.event as Record<string, unknown> & { verb?: string; stage?: string; level?: string; objectRef?: { resource?: string } })
+  .find((e) => e.verb === 'create' && e.stage === 'ResponseComplete' && e.level === 'RequestResponse' && e.objectRef?.resource === 'pods')!;
+
+// Lateness scaled down: the floor and ceiling the forwarder runs with, and its fetch interval.
+const FLOOR_MS = 2_000;
+const CEILING_MS = 12_000;
+const INTERVAL_S = '0.5';
+
+interface Planned {
+  stream: string;
+  timestamp: number;
+  ingestionTime: number;
+}
+
+/**
+ * Arrival patterns under the ceiling (every event is ingested less than CEILING_MS after its
+ * timestamp), as API servers and CloudWatch produce them: all streams stalled then flushed at
+ * once, one stream's backlog arriving alone while the others flow, a batch of only old events,
+ * and lateness growing slowly.
+ */
+function arrivals(t0: number): Planned[] {
+  const out: Planned[] = [];
+  const every = (from: number, to: number, step: number, f: (t: number, i: number) => Planned | Planned[]) => {
+    for (let t = from, i = 0; t <= to; t += step, i++) out.push(...[f(t, i)].flat());
+  };
+  // Normal flow: stream a, a third of a second behind.
+  every(t0, t0 + 30_000, 200, (t) => ({ stream: 'a', timestamp: t, ingestionTime: t + 300 }));
+  // All streams stalled for 4.5 x the floor, then flushed at once.
+  const flush = t0 + 22_000 + 4.5 * FLOOR_MS;
+  every(t0 + 16_000, t0 + 22_000, 250, (t) => ['a', 'b', 'c'].map((stream) => ({ stream: `${stream}-stalled`, timestamp: t, ingestionTime: flush })));
+  // One stream's backlog arriving alone, 3.5-4.5 x the floor late, while stream a flows.
+  every(t0, t0 + 20_000, 400, (t, i) => ({ stream: 'backlog', timestamp: t, ingestionTime: t + (3.5 + (i % 5) / 5) * FLOOR_MS }));
+  // A batch made only of old events, 0.8-0.9 x the ceiling late, with nothing fresh around it.
+  every(t0 + 5_000, t0 + 6_000, 50, (t, i) => ({ stream: 'old-only', timestamp: t, ingestionTime: t + (0.8 + (i % 10) / 100) * CEILING_MS }));
+  // Lateness growing slowly, from 0.2 s to 0.9 x the ceiling.
+  every(t0, t0 + 30_000, 500, (t, i) => ({ stream: 'drifting', timestamp: t, ingestionTime: t + 200 + (i / 60) * (0.9 * CEILING_MS - 200) }));
+  return out;
+}
+
+describe('late arrivals under the ceiling, whatever their pattern (FilterLogEvents emulator)', () => {
+  let es: Client;
+  let cw: CloudWatchEmulator;
+  beforeAll(async () => {
+    es = elasticClient();
+    cw = await startCloudWatchEmulator();
+  });
+  afterAll(async () => {
+    await es.close();
+    await cw.close();
+  });
+
+  it('delivers every event ingested less than the ceiling after its timestamp, exactly once', async () => {
+    const cluster = uniqueCluster('late');
+    const group = `/aws/eks/${cluster}/cluster`;
+    const t0 = Date.now() + 3_000;
+    const expected = new Set<string>();
+    for (const a of arrivals(t0)) {
+      const event = structuredClone(template);
+      event.auditID = randomUUID();
+      expected.add(`${event.auditID}:ResponseComplete`);
+      cw.put(group, `kube-apiserver-audit-${a.stream}`, [{ timestamp: a.timestamp, ingestionTime: a.ingestionTime, message: JSON.stringify(event) }]);
+    }
+    const run = startCli(['run'], {
+      ...forwarderEnv(group, cluster),
+      AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: cw.url,
+      EKS_CLOUDWATCH_LOG_FETCH_INTERVAL: INTERVAL_S,
+      EKS_FORWARDER_LATENESS_FLOOR: `${FLOOR_MS / 1000}s`,
+      EKS_FORWARDER_LATENESS_CEILING: `${CEILING_MS / 1000}s`,
+      EKS_FORWARDER_REQUESTS_PER_SECOND: '5',
+      EKS_FORWARDER_START_FROM: new Date(t0 - 1_000).toISOString(),
+    });
+    try {
+      // The last arrival is ingested ~40 s after t0; give the ceiling and a sweep period after it.
+      await eventually(async () => (await idDiff(es, auditIndexPattern(cluster), expected)).missing.length === 0, 'every late event', 120_000).catch(() => undefined);
+      const diff = await idDiff(es, auditIndexPattern(cluster), expected);
+      const lost = diff.missing.length;
+      expect({ lost, of: expected.size, extra: diff.extra.length, duplicated: diff.duplicated.length }).toEqual({ lost: 0, of: expected.size, extra: 0, duplicated: 0 });
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exited;
+    }
+  });
+});

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import type { CloudWatchPosition } from '../../../src/source/cloudwatch/position.js';
+import { planPoll, SEARCHABLE_AFTER_MS, sweepsFor, sweptUpTo, type PlannedWindow } from '../../../src/source/cloudwatch/schedule.js';
+
+const MIN = 60_000;
+const defaults = { latenessFloorMs: 2 * MIN, latenessCeilingMs: 15 * MIN, fetchIntervalMs: MIN };
+const base: CloudWatchPosition = { groupName: 'g', streamPrefix: 'p', windowStart: 0 };
+
+/** Runs the schedule poll after poll, each planned window read at once, as the source does. */
+function simulate(settings: typeof defaults, polls: number, settleMs = 1_000) {
+  const sweeps = sweepsFor(settings);
+  let p: CloudWatchPosition = { ...base, windowStart: 10 * MIN };
+  const reads: (PlannedWindow & { at: number })[] = [];
+  for (let k = 1; k <= polls; k++) {
+    const now = 10 * MIN + k * settings.fetchIntervalMs;
+    for (const w of planPoll(p, sweeps, now, now - settleMs)) {
+      reads.push({ ...w, at: now });
+      const swept = sweptUpTo(p, sweeps).slice();
+      if (w.sweep === undefined) p = { ...p, readUpTo: w.end, windowStart: w.end + 1, sweptUpTo: swept };
+      else {
+        swept[w.sweep] = w.end;
+        p = { ...p, sweptUpTo: swept };
+      }
+    }
+  }
+  return { reads, sweeps };
+}
+
+describe('the lateness schedule', () => {
+  it('re-reads every range at the floor and at the ceiling, batched to one call per four intervals at the defaults', () => {
+    expect(sweepsFor(defaults)).toEqual([
+      { ageMs: 2 * MIN + SEARCHABLE_AFTER_MS, everyMs: 4 * MIN },
+      { ageMs: 15 * MIN + SEARCHABLE_AFTER_MS, everyMs: 4 * MIN },
+    ]);
+    expect(sweepsFor({ ...defaults, latenessFloorMs: 15 * MIN })).toHaveLength(1);
+  });
+
+  it('reads any event ingested less than the ceiling after its timestamp, whatever its lateness, after it was ingested', () => {
+    for (const settings of [defaults, { ...defaults, fetchIntervalMs: 5_000 }, { latenessFloorMs: 2_000, latenessCeilingMs: 12_000, fetchIntervalMs: 500 }]) {
+      const polls = Math.ceil((settings.latenessCeilingMs * 6) / settings.fetchIntervalMs);
+      const { reads } = simulate(settings, polls);
+      const horizon = 10 * MIN + polls * settings.fetchIntervalMs - settings.latenessCeilingMs - 2 * Math.max(4 * settings.fetchIntervalMs, settings.latenessCeilingMs / 4);
+      let checked = 0;
+      for (let ts = 10 * MIN; ts < horizon; ts += 997) {
+        for (const lateness of [0, 1, 1_500, settings.latenessFloorMs, settings.latenessFloorMs * 4.5, settings.latenessCeilingMs * 0.9, settings.latenessCeilingMs - 1]) {
+          const ingested = ts + lateness;
+          // Searchable a moment after it was ingested.
+          const seen = reads.some((r) => r.start <= ts && ts <= r.end && r.at >= ingested + SEARCHABLE_AFTER_MS - 1);
+          expect(seen, `ts ${ts}, ${lateness} ms late, interval ${settings.fetchIntervalMs}`).toBe(true);
+          checked += 1;
+        }
+      }
+      expect(checked).toBeGreaterThan(100);
+    }
+  });
+
+  it('reads each timestamp three times at the most and makes 1.5 calls per interval once caught up (one page per window)', () => {
+    const { reads } = simulate(defaults, 600);
+    // 400 polls, well after the start.
+    const caughtUp = reads.filter((r) => r.at > 110 * MIN && r.at <= 510 * MIN);
+    expect(caughtUp.length / 400).toBeLessThanOrEqual(1.5);
+    const covered = new Map<number, number>();
+    for (const r of caughtUp) for (let t = Math.ceil(r.start / 1000) * 1000; t <= r.end; t += 1000) covered.set(t, (covered.get(t) ?? 0) + 1);
+    expect(Math.max(...covered.values())).toBe(3);
+  });
+
+  it('never sweeps past what the head has read, and plans sweeps before the head, the oldest age first', () => {
+    const sweeps = sweepsFor(defaults);
+    const p: CloudWatchPosition = { ...base, readUpTo: 100 * MIN, windowStart: 100 * MIN + 1, sweptUpTo: [80 * MIN, 60 * MIN] };
+    const plans = planPoll(p, sweeps, 120 * MIN + SEARCHABLE_AFTER_MS, 120 * MIN - 1_000);
+    expect(plans).toEqual([
+      { sweep: 1, start: 60 * MIN + 1, end: 100 * MIN },
+      { sweep: 0, start: 80 * MIN + 1, end: 100 * MIN },
+      { start: 100 * MIN + 1, end: 120 * MIN - 1_000 },
+    ]);
+  });
+
+  it('starts the sweeps of a position from an older release a ceiling behind what it had read', () => {
+    const ceiling = 15 * MIN + SEARCHABLE_AFTER_MS;
+    expect(sweptUpTo({ ...base, readUpTo: 100 * MIN }, sweepsFor(defaults))).toEqual([100 * MIN - ceiling, 100 * MIN - ceiling]);
+    expect(sweptUpTo({ ...base, windowStart: 100 * MIN }, sweepsFor(defaults))).toEqual([100 * MIN - 1, 100 * MIN - 1]);
+  });
+});

@@ -1,0 +1,110 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { filterPatternMatches } from './filter-pattern-evaluator.js';
+
+/**
+ * A FilterLogEvents endpoint with CloudWatch's ordering and cursor semantics, for what LocalStack
+ * cannot show: events that become visible only when they are ingested, late, in any pattern.
+ * It is an emulator of the documented contract (JSON 1.1 protocol, inclusive time bounds,
+ * `logStreamNamePrefix`, filter patterns as the tests' evaluator reads them), not of AWS's
+ * implementation:
+ * - an event is returned only once its `ingestionTime` has passed on this server's clock;
+ * - events come in timestamp order (arrival order among equal timestamps), `limit` at a time;
+ * - a `nextToken` continues after the last event returned: an event ingested later whose place
+ *   lies before that cursor is not returned by that token, as CloudWatch's tokens do not go back;
+ * - every answer carries the server's `Date` header (AWS's clock, as the forwarder sees it).
+ */
+export interface CloudWatchEmulator {
+  url: string;
+  /** Stores events; each becomes visible at its `ingestionTime` (default: now). */
+  put(group: string, stream: string, events: { timestamp: number; message: string; ingestionTime?: number }[]): void;
+  /** FilterLogEvents calls answered so far, and the events and bytes in them. */
+  served: { calls: number; events: number; bytes: number };
+  close(): Promise<void>;
+}
+
+interface Stored {
+  group: string;
+  stream: string;
+  timestamp: number;
+  ingestionTime: number;
+  message: string;
+  seq: number;
+}
+
+export async function startCloudWatchEmulator(): Promise<CloudWatchEmulator> {
+  const events: Stored[] = [];
+  let seq = 0;
+  const served = { calls: 0, events: 0, bytes: 0 };
+  const order = (a: { timestamp: number; seq: number }, b: { timestamp: number; seq: number }) => a.timestamp - b.timestamp || a.seq - b.seq;
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const reply = (status: number, body: unknown) => {
+        const text = JSON.stringify(body);
+        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': `emulator-${served.calls}`, 'content-length': Buffer.byteLength(text) });
+        res.end(text);
+      };
+      const target = String(req.headers['x-amz-target'] ?? '');
+      if (!target.endsWith('.FilterLogEvents')) return reply(400, { __type: 'UnknownOperationException', message: `the emulator serves FilterLogEvents only, not ${target}` });
+      let q: { logGroupName?: string; logStreamNamePrefix?: string; startTime?: number; endTime?: number; nextToken?: string; limit?: number; filterPattern?: string };
+      try {
+        q = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        return reply(400, { __type: 'SerializationException', message: 'request body is not JSON' });
+      }
+      let cursor: { timestamp: number; seq: number } | undefined;
+      if (q.nextToken !== undefined) {
+        try {
+          cursor = JSON.parse(Buffer.from(q.nextToken, 'base64url').toString('utf8'));
+        } catch {
+          return reply(400, { __type: 'InvalidParameterException', message: 'The specified nextToken is invalid.' });
+        }
+      }
+      const now = Date.now();
+      const start = q.startTime ?? 0;
+      const end = q.endTime ?? Number.POSITIVE_INFINITY;
+      const limit = q.limit ?? 10_000;
+      const page: Stored[] = [];
+      let more = false;
+      for (const e of events) {
+        if (e.group !== q.logGroupName || e.timestamp < start || e.timestamp > end || e.ingestionTime > now) continue;
+        if (q.logStreamNamePrefix && !e.stream.startsWith(q.logStreamNamePrefix)) continue;
+        if (cursor && order(e, cursor) <= 0) continue;
+        if (q.filterPattern && !filterPatternMatches(q.filterPattern, e.message)) continue;
+        if (page.length === limit) {
+          more = true;
+          break;
+        }
+        page.push(e);
+      }
+      served.calls += 1;
+      served.events += page.length;
+      for (const e of page) served.bytes += e.message.length;
+      const last = page.at(-1);
+      reply(200, {
+        events: page.map((e) => ({ logStreamName: e.stream, timestamp: e.timestamp, ingestionTime: e.ingestionTime, message: e.message, eventId: String(e.seq).padStart(20, '0') })),
+        searchedLogStreams: [],
+        ...(more && last ? { nextToken: Buffer.from(JSON.stringify({ timestamp: last.timestamp, seq: last.seq })).toString('base64url') } : {}),
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    put(group, stream, batch) {
+      const now = Date.now();
+      for (const e of batch) events.push({ group, stream, timestamp: e.timestamp, ingestionTime: e.ingestionTime ?? now, message: e.message, seq: seq++ });
+      events.sort(order);
+    },
+    served,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
