@@ -11,6 +11,7 @@ import { pipelineMetrics, type PipelineView } from './pipeline/metrics.js';
 import type { Pipeline } from './pipeline/pipeline.js';
 import { Stats } from './pipeline/stats.js';
 import { SINK, SOURCE } from './registry.js';
+import { FileSpool } from './spool/file-spool.js';
 import type { CloudWatchMode } from './source/cloudwatch/cloudwatch-source.js';
 import { createRequestBudget, type CloudWatchSource } from './source/cloudwatch/index.js';
 import { describePosition, positionLine, positionLines, type CloudWatchPosition } from './source/cloudwatch/position.js';
@@ -63,7 +64,10 @@ export function createPipeline(settings: Settings, opts: WiringOptions): Running
   const budget = createRequestBudget(settings.cloudwatch.requestsPerSecond);
   const sink = SINK.create(settings[SINK.kind], { log, health });
   const source = SOURCE.create(settings[SOURCE.kind], { log, health }, { policy, mode: opts.mode, prefilter: opts.prefilter, budget });
-  return { source, sink, transform: { policy: compilePolicy(policy) }, stats: new Stats(), log, health, budget };
+  // `run` keeps dead letters the store refuses in a spool of the state directory and goes on.
+  const spool = (opts.mode?.kind ?? 'tail') === 'tail' ? new FileSpool(settings.pipeline.stateDir, runCheckpointKey(settings)) : undefined;
+  const spoolRetryMs = Math.max(settings.cloudwatch.fetchIntervalMs, 10_000);
+  return { source, sink, transform: { policy: compilePolicy(policy) }, stats: new Stats(), log, health, budget, spool, spoolRetryMs };
 }
 
 /** Releases both ends of a pipeline. */
@@ -96,7 +100,7 @@ export const positionFormat: PositionFormat = {
 export function metricSections(current: () => RunningPipeline | undefined): MetricSection[] {
   const view = (): PipelineView | undefined => {
     const p = current();
-    return p && { stats: p.stats, group: p.source.identity[0]! };
+    return p && { stats: p.stats, group: p.source.identity[0]!, spooled: p.spool?.size() ?? 0 };
   };
   return [
     { definitions: pipelineMetrics, state: view },
@@ -107,7 +111,7 @@ export function metricSections(current: () => RunningPipeline | undefined): Metr
 
 /** The components' counters, as summaries and `/status` name them. */
 export function componentCounters(p: RunningPipeline): Record<string, number> {
-  return { ...SOURCE.counters(p.source), ...SINK.counters(p.sink) };
+  return { ...SOURCE.counters(p.source), ...SINK.counters(p.sink), spooled: p.stats.spooled, spoolSize: p.spool?.size() ?? 0 };
 }
 
 /** What `/status` shows of a running pipeline. */

@@ -98,7 +98,8 @@ export async function runInCluster(opts: InClusterOptions): Promise<void> {
         await runLoop(p, store, { stop: stopAll, signal: opts.abort }, { startFrom: settings.pipeline.startFrom, retryAfterMs: cw.fetchIntervalMs });
       } catch (err) {
         log.error({ err: errorText(err) }, 'pipeline stopped');
-        opts.report({ kind: 'stopped', reason: errorText(err) });
+        // Stopping on purpose (a change of settings, the Lease lost, shutdown) is not a failure.
+        if (!stopAll.aborted) opts.report({ kind: 'stopped', reason: errorText(err) });
       } finally {
         await closePipeline(p);
       }

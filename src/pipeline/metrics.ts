@@ -4,6 +4,8 @@ import type { Stats } from './stats.js';
 /** The pipeline as metrics see it: its counters and the log group that labels lag. */
 export interface PipelineView {
   stats: Stats;
+  /** Dead letters in the local spool now. */
+  spooled: number;
   /** The `group` label of lag and checkpoint age. */
   group: string;
 }
@@ -24,6 +26,8 @@ export const pipelineMetrics: readonly MetricDefinition<PipelineView>[] = [
     help: 'Late events found that arrived later than the lateness ceiling (delivered, but beyond what is promised).',
     read: (v) => v?.stats.lateBeyondLimit ?? 0,
   },
+  { name: 'dead_letters_spooled_total', type: 'counter', help: 'Dead letters the store refused, kept in the local spool instead.', read: (v) => v?.stats.spooled ?? 0 },
+  { name: 'dead_letter_spool_size', type: 'gauge', help: 'Dead letters waiting in the local spool for the store to take them.', read: (v) => v?.spooled ?? 0 },
   { name: 'events_invalid_total', type: 'counter', help: 'Audit-stream events that did not parse as audit events.', read: (v) => v?.stats.invalid ?? 0 },
   { name: 'documents_already_present_total', type: 'counter', help: 'Documents that were already indexed (replays absorbed by the deterministic id).', read: (v) => v?.stats.alreadyPresent ?? 0 },
   { name: 'documents_rejected_total', type: 'counter', help: 'Documents Elasticsearch refused for good (dead-lettered instead).', read: (v) => v?.stats.rejected ?? 0 },

@@ -5,6 +5,7 @@ import type { SinkRecord, Sink, WriteOutcome } from '../sink/sink.js';
 import type { ReadControl, Source, SourceBatch } from '../source/source.js';
 import { deadLetterRecord, transformBatch, type TransformContext } from '../transform/transform-batch.js';
 import { readAhead } from './read-ahead.js';
+import type { DeadLetterSpool } from './spool.js';
 import type { Stats } from './stats.js';
 
 /** Everything one event meets on its way from the source to the sink. */
@@ -15,9 +16,15 @@ export interface Pipeline<P = unknown> {
   stats: Stats;
   log: Logger;
   health: HealthReporter;
+  /** Where dead letters the store refuses are kept; without one, such a refusal stops the batch. */
+  spool?: DeadLetterSpool;
+  /** How often the spool is offered to the store again (default a minute). */
+  spoolRetryMs?: number;
 }
 
 export type Control = ReadControl;
+
+
 
 export interface ForwardOutcome<P> {
   /** The checkpoint last saved. */
@@ -46,6 +53,7 @@ export async function forward<P>(p: Pipeline<P>, start: Checkpoint<P>, store: Ch
     p.stats.checkpointSaved(checkpoint);
     batch.acknowledged?.();
 
+    await retrySpool(p, control.signal);
     const { late, beyond } = lateArrivals(transformed.records, delivered, batch);
     count(p.stats, batch, transformed, delivered, late.length);
     p.stats.lateBeyondLimit += beyond.length;
@@ -77,8 +85,14 @@ async function deliver(p: Pipeline, records: SinkRecord[], signal: AbortSignal):
     if (r.kind === 'dead-letter') p.log.warn({ stream: r.event.stream, eventId: r.event.eventId, reason: r.document.reason }, 'event dead-lettered');
   }
   const outcomes = records.length ? await p.sink.write(records, signal) : [];
-  const refusedDeadLetter = (key: string, o: { status: number; reason: string }) => {
-    const err = new Error(`${p.sink.name} refused dead letter ${key} (${o.status}): ${o.reason}`);
+  const refusedDeadLetters: SinkRecord[] = [];
+  const refusedDeadLetter = (r: SinkRecord, o: { status: number; reason: string }) => {
+    const err = new Error(`${p.sink.name} refused dead letter ${r.key} (${o.status}): ${o.reason}`);
+    if (p.spool) {
+      refusedDeadLetters.push(r);
+      p.log.warn({ id: r.key, status: o.status, reason: o.reason, spool: p.spool.location }, 'the store refused a dead letter; kept in the local spool');
+      return undefined;
+    }
     p.health.failed(p.sink.target, err);
     return err;
   };
@@ -90,18 +104,47 @@ async function deliver(p: Pipeline, records: SinkRecord[], signal: AbortSignal):
       if (r.kind === 'dead-letter') deadLettered += 1;
       return;
     }
-    if (r.kind === 'dead-letter') throw refusedDeadLetter(r.key, o);
+    if (r.kind === 'dead-letter') {
+      const err = refusedDeadLetter(r, o);
+      if (err) throw err;
+      return;
+    }
     p.log.warn({ stream: r.event.stream, eventId: r.event.eventId, id: r.key, status: o.status, reason: o.reason }, 'document rejected; dead-lettering it');
     replacements.push(deadLetterRecord(r.event, `rejected by ${p.sink.name} (${o.status}): ${o.reason}`));
   });
   if (replacements.length > 0) {
     const again = await p.sink.write(replacements, signal);
     again.forEach((o, i) => {
-      if (o.result === 'refused') throw refusedDeadLetter(replacements[i]!.key, o);
-      deadLettered += 1;
+      if (o.result !== 'refused') return void (deadLettered += 1);
+      const err = refusedDeadLetter(replacements[i]!, o);
+      if (err) throw err;
     });
   }
+  // Durable before the batch is acknowledged: the spool is where these events are now.
+  if (refusedDeadLetters.length > 0) {
+    await p.spool!.add(refusedDeadLetters);
+    p.stats.spooled += refusedDeadLetters.length;
+    p.stats.spoolTriedAt = Date.now();
+  }
   return { outcomes, rejected: replacements.length, deadLettered };
+}
+
+/** Offers the spooled dead letters to the store again, now and then; a refusal keeps them spooled. */
+async function retrySpool(p: Pipeline, signal: AbortSignal): Promise<void> {
+  const spool = p.spool;
+  if (!spool || spool.size() === 0 || Date.now() - (p.stats.spoolTriedAt ?? 0) < (p.spoolRetryMs ?? 60_000)) return;
+  p.stats.spoolTriedAt = Date.now();
+  const records = [...spool.entries()];
+  try {
+    const outcomes = await p.sink.write(records, signal);
+    const taken = new Set(records.filter((_, i) => outcomes[i]!.result !== 'refused').map((r) => r.key));
+    if (taken.size === 0) return;
+    await spool.remove(taken);
+    p.stats.deadLettered += taken.size;
+    p.log.info({ delivered: taken.size, left: spool.size() }, 'the store took spooled dead letters');
+  } catch (err) {
+    if (!signal.aborted) p.log.warn({ err: (err as Error).message }, 'spooled dead letters not delivered yet');
+  }
 }
 
 /**

@@ -23,6 +23,10 @@ export class Stats {
   lateCaught = 0;
   /** Of those, events that arrived later than the source promises to wait for (delivered all the same). */
   lateBeyondLimit = 0;
+  /** Dead letters the store refused, kept in the local spool instead. */
+  spooled = 0;
+  /** When the spool was last offered to the store again (epoch ms). */
+  spoolTriedAt: number | undefined;
   /** Newest source timestamp of an acknowledged audit event. */
   newestForwarded: number | undefined;
   /** When the checkpoint was last saved (epoch ms), or loaded: its own `updatedAt`. */

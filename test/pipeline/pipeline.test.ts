@@ -265,4 +265,32 @@ describe('the pipeline loop (in-memory source and sink)', () => {
     await forward(p, start(), new MemoryStore(), control());
     expect(p.stats.lateCaught).toBe(2);
   });
+
+  it('keeps a dead letter the store refuses in the spool and goes on; the store takes it later', async () => {
+    const sink = new FakeSink();
+    const bad = event(0, '{"kind":"Event",');
+    sink.refuse.add(`s/${bad.eventId}`);
+    const kept: SinkRecord[] = [];
+    const spool = {
+      location: 'memory',
+      size: () => kept.length,
+      entries: () => kept,
+      add: async (records: readonly SinkRecord[]) => void kept.push(...records),
+      remove: async (keys: ReadonlySet<string>) => void kept.splice(0, kept.length, ...kept.filter((r) => !keys.has(r.key))),
+    };
+    const store = new MemoryStore();
+    const p = { ...pipelineOf(new FakeSource([{ events: [bad, event(1)] }, { events: [event(2)] }]), sink), spool };
+    const outcome = await forward(p, start(), store, control());
+    expect(outcome.ended).toBe(true);
+    expect(store.saved?.position).toBe(2);
+    expect(kept.map((r) => r.key)).toEqual(['s/0']);
+    expect(p.stats).toMatchObject({ spooled: 1, forwarded: 2 });
+
+    // Once the store takes it (an hour later), the spool is offered again with the next batch.
+    sink.refuse.clear();
+    p.stats.spoolTriedAt = Date.now() - 3_600_000;
+    await forward({ ...p, source: new FakeSource([{ events: [event(3)] }]) }, start(), store, control());
+    expect(kept).toEqual([]);
+    expect(sink.stored.has('s/0')).toBe(true);
+  });
 });

@@ -28,9 +28,10 @@ export class AwsClock {
     return this.date !== undefined;
   }
 
+  /** Whole milliseconds, as FilterLogEvents and the checkpoint take them. */
   now(): number {
-    if (!this.date) return this.local();
-    return Math.max(this.date.value + (this.monotonic() - this.date.at), this.newestIngestion);
+    if (!this.date) return Math.floor(this.local());
+    return Math.floor(Math.max(this.date.value + (this.monotonic() - this.date.at), this.newestIngestion));
   }
 
   /** The pod's clock minus AWS's (positive: the pod is ahead). */

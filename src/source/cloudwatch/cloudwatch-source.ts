@@ -73,7 +73,10 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
   private readonly sweeps: readonly Sweep[];
   /** What a token or pass is made under: the prefix and the filter pattern. */
   private readonly under: string;
-  /** Recent ingestion delays of events the head read: how long to let the head settle. */
+  /**
+   * Recent ingestion delays of events the sweeps read: how long to let the head settle. Taken
+   * from sweeps, which read a range once it is old, so delays longer than the settle show too.
+   */
   private readonly delays: number[] = [];
   private skewWarnedAt = Number.NEGATIVE_INFINITY;
 
@@ -128,7 +131,7 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
       const cycleStart = Date.now();
       if (plans.length === 0) {
         const now = this.o.clock.now();
-        plans = planPoll(position, this.sweeps, now, now - this.settleMs());
+        plans = planPoll(position, this.sweeps, now, now - this.settleMs(), this.o.clock.known);
       }
       for (const plan of plans) {
         if (plan) position = { ...position, windowStart: plan.start, windowEnd: plan.end, sweep: plan.sweep, pass: undefined, nextToken: undefined, tokenAfter: undefined, under: this.under };
@@ -147,10 +150,12 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
   /** The position once its window is drained: the head or the sweep moves up to the window's end. */
   private afterWindow(p: CloudWatchPosition): CloudWatchPosition {
     const end = p.windowEnd!;
-    const swept = sweptUpTo(p, this.sweeps).slice();
+    const swept = sweptUpTo(p, this.sweeps);
     let readUpTo = p.readUpTo;
-    if (p.sweep === undefined) readUpTo = Math.max(readUpTo ?? Number.NEGATIVE_INFINITY, end);
-    else swept[p.sweep] = Math.max(swept[p.sweep]!, end);
+    const age = p.sweep === undefined ? undefined : String(p.sweep);
+    if (age === undefined) readUpTo = Math.max(readUpTo ?? Number.NEGATIVE_INFINITY, end);
+    // A sweep of an age no longer configured moves nothing.
+    else if (swept[age] !== undefined) swept[age] = Math.max(swept[age], end);
     return {
       groupName: p.groupName,
       streamPrefix: p.streamPrefix,
@@ -178,7 +183,7 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
     if (this.delays.length === 0) return MIN_SETTLE_MS;
     const sorted = [...this.delays].sort((a, b) => a - b);
     const p95 = sorted[Math.floor(0.95 * (sorted.length - 1))]!;
-    return Math.min(this.o.settings.latenessFloorMs / 2, Math.max(MIN_SETTLE_MS, p95));
+    return Math.floor(Math.min(this.o.settings.latenessFloorMs / 2, Math.max(MIN_SETTLE_MS, p95)));
   }
 
   private watchSkew(): void {
@@ -243,7 +248,7 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
           }
           for (const e of page.events) {
             clock.observeIngestion(e.ingestionTime);
-            if (!sweeping) this.delays.push(e.ingestionTime - e.timestamp);
+            if (sweeping) this.delays.push(e.ingestionTime - e.timestamp);
           }
           if (this.delays.length > 512) this.delays.splice(0, this.delays.length - 512);
           const drained = !page.nextToken && last;

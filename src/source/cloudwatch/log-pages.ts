@@ -69,8 +69,10 @@ export async function* readWindow(
     token = undefined;
     resumed = false;
     restarted = true;
-    start = Math.max(req.start, req.resumeFrom ?? req.start);
+    start = Math.max(req.start, lastTimestamp ?? req.resumeFrom ?? req.start);
   };
+  /** The timestamp of the last event read: events come in timestamp order. */
+  let lastTimestamp: number | undefined;
   let avgEventBytes = 1_000;
   for (;;) {
     const limit = req.pageLimit ?? clamp(Math.round(PAGE_BYTES / avgEventBytes), MIN_LIMIT, MAX_LIMIT);
@@ -108,6 +110,8 @@ export async function* readWindow(
       continue;
     }
     resumed = false;
+    const newest = raw.at(-1)?.timestamp;
+    if (newest !== undefined) lastTimestamp = newest;
     const page = toPage(raw, req, out.nextToken, restarted);
     restarted = false;
     if (raw.length > 0) avgEventBytes = Math.max(100, page.bytes / raw.length);

@@ -13,7 +13,7 @@ export const cloudwatchPositionSchema = z.object({
   windowStart: z.number().int(),
   /** Inclusive end of the window being read; absent between windows. */
   windowEnd: z.number().int().optional(),
-  /** The window being read is this sweep's (index in the schedule); absent: the head's. */
+  /** The window being read is the sweep of this age (ms); absent: the head's. */
   sweep: z.number().int().min(0).optional(),
   /** With a prefilter, the pass of the window being read (0: the policy's pattern, 1: cut-off events). */
   pass: z.number().int().min(0).optional(),
@@ -25,8 +25,8 @@ export const cloudwatchPositionSchema = z.object({
   under: z.string().optional(),
   /** Every event timestamped at or before this was read by the head; a new one found there is late. */
   readUpTo: z.number().int().optional(),
-  /** Per sweep: every timestamp at or before this was read again once it had reached the sweep's age. */
-  sweptUpTo: z.array(z.number().int()).optional(),
+  /** Per sweep age (ms): every timestamp at or before this was read again once it had reached that age. */
+  sweptUpTo: z.record(z.string().regex(/^\d+$/), z.number().int()).optional(),
   /** A backfill whose whole window is acknowledged. */
   done: z.boolean().optional(),
 });
@@ -41,7 +41,7 @@ export function describePosition(p: CloudWatchPosition): PositionSummary {
     ...(p.sweep !== undefined ? { sweep: p.sweep } : {}),
     ...(p.pass !== undefined ? { pass: p.pass } : {}),
     ...(p.readUpTo !== undefined ? { readUpTo: iso(p.readUpTo) } : {}),
-    ...(p.sweptUpTo ? { sweptUpTo: p.sweptUpTo.map(iso).join(', ') } : {}),
+    ...(p.sweptUpTo ? { sweptUpTo: Object.entries(p.sweptUpTo).map(([age, t]) => `${iso(t)} (${Number(age) / 1000} s old)`).join(', ') } : {}),
     ...(p.done !== undefined ? { done: p.done } : {}),
   };
 }

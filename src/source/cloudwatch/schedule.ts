@@ -25,7 +25,7 @@ export const SEARCHABLE_AFTER_MS = 2_000;
 
 /** One window to read: the head (new events) or a sweep (a range read before, read again). */
 export interface PlannedWindow {
-  /** The sweep's index in `sweepsFor`, or undefined for the head. */
+  /** The sweep's age (ms), or undefined for the head. */
   sweep?: number;
   start: number;
   end: number;
@@ -36,28 +36,41 @@ export function headStart(p: CloudWatchPosition): number {
   return p.readUpTo === undefined ? p.windowStart : p.readUpTo + 1;
 }
 
-/** The sweep cursors of a position, made for a position that has none (a first start, or an older release's). */
-export function sweptUpTo(p: CloudWatchPosition, sweeps: readonly Sweep[]): number[] {
-  if (p.sweptUpTo && p.sweptUpTo.length === sweeps.length) return p.sweptUpTo;
-  // An older release re-read at most the ceiling behind what it had read: start the sweeps there
-  // (what they read again, the dedup keys absorb). A first start has nothing behind it.
-  const ceiling = Math.max(...sweeps.map((s) => s.ageMs));
-  const base = p.readUpTo === undefined ? p.windowStart - 1 : p.readUpTo - ceiling;
-  return sweeps.map((_, i) => p.sweptUpTo?.[i] ?? base);
+/**
+ * The sweep cursors of a position, for these sweeps, keyed by age. A sweep with no cursor (a
+ * first start, a position of an older release, an age not configured before) starts where no
+ * range under its age can have been missed: at what reading began, or the age behind what the
+ * head has read, or the oldest cursor kept, whichever is earliest.
+ */
+export function sweptUpTo(p: CloudWatchPosition, sweeps: readonly Sweep[]): Record<string, number> {
+  const kept = p.sweptUpTo ?? {};
+  const out: Record<string, number> = {};
+  for (const s of sweeps) {
+    const known = kept[String(s.ageMs)];
+    if (known !== undefined) {
+      out[String(s.ageMs)] = known;
+      continue;
+    }
+    const candidates = [p.readUpTo === undefined ? p.windowStart - 1 : p.readUpTo - s.ageMs, ...Object.values(kept)];
+    out[String(s.ageMs)] = Math.min(...candidates);
+  }
+  return out;
 }
 
 /**
  * The windows one poll reads, in order: every sweep that is due (the oldest age first: it is the
  * one whose delay could cost an event), then the head up to `headEnd`. A sweep never reaches
- * past what the head has read.
+ * past what the head has read. `now` is AWS's clock; without it (`sweeps` false) only the head
+ * is read, since a sweep timed by a skewed pod clock could come too early.
  */
-export function planPoll(p: CloudWatchPosition, sweeps: readonly Sweep[], now: number, headEnd: number): PlannedWindow[] {
+export function planPoll(p: CloudWatchPosition, sweeps: readonly Sweep[], now: number, headEnd: number, withSweeps = true): PlannedWindow[] {
   const plans: PlannedWindow[] = [];
   const swept = sweptUpTo(p, sweeps);
-  if (p.readUpTo !== undefined) {
-    for (let i = sweeps.length - 1; i >= 0; i--) {
-      const end = Math.min(now - sweeps[i]!.ageMs, p.readUpTo);
-      if (end - swept[i]! >= sweeps[i]!.everyMs) plans.push({ sweep: i, start: swept[i]! + 1, end });
+  if (p.readUpTo !== undefined && withSweeps) {
+    for (const s of [...sweeps].sort((a, b) => b.ageMs - a.ageMs)) {
+      const from = swept[String(s.ageMs)]!;
+      const end = Math.min(now - s.ageMs, p.readUpTo);
+      if (end - from >= s.everyMs) plans.push({ sweep: s.ageMs, start: from + 1, end });
     }
   }
   const start = headStart(p);

@@ -36,6 +36,13 @@ function oneEventPerWindow(windows: { start: number; end: number }[]): CloudWatc
   } as unknown as CloudWatchLogsClient;
 }
 
+/** A clock that has heard AWS's time (as after the first answer). */
+function knownClock(): AwsClock {
+  const clock = new AwsClock();
+  clock.observeDate(new Date().toUTCString());
+  return clock;
+}
+
 describe('CloudWatch source', () => {
   it('moves a sweep only when its window is acknowledged: after a failed write the same range is read again', async () => {
     const windows: { start: number; end: number }[] = [];
@@ -43,7 +50,7 @@ describe('CloudWatch source', () => {
       settings,
       client: oneEventPerWindow(windows),
       stats: new CloudWatchStats(createRequestBudget(5)),
-      clock: new AwsClock(),
+      clock: knownClock(),
       mode: { kind: 'tail' },
       log: pino({ level: 'silent' }),
       health: noHealth,
@@ -66,7 +73,7 @@ describe('CloudWatch source', () => {
     const p = { source, sink, transform: { policy: compilePolicy(DEFAULT_POLICY) }, stats: new Stats(), log: pino({ level: 'silent' }), health: noHealth };
     // The head has read up to an hour ago; both sweeps are far behind it.
     const readUpTo = Date.now() - 3_600_000;
-    const position: CloudWatchPosition = { ...source.startAt(0), readUpTo, windowStart: readUpTo + 1, sweptUpTo: [readUpTo - 600_000, readUpTo - 900_000] };
+    const position: CloudWatchPosition = { ...source.startAt(0), readUpTo, windowStart: readUpTo + 1, sweptUpTo: { 12000: readUpTo - 600_000, 62000: readUpTo - 900_000 } };
     const start: Checkpoint<CloudWatchPosition> = { version: 2, source: 'cloudwatch', position, updatedAt: '' };
     const control = { stop: stop.signal, signal: new AbortController().signal };
 
@@ -79,7 +86,7 @@ describe('CloudWatch source', () => {
     expect(windows[0]).toEqual({ start: readUpTo - 900_000 + 1, end: readUpTo });
     expect(windows[1]).toEqual({ start: readUpTo - 600_000 + 1, end: readUpTo });
     expect(windows[2]).toEqual(windows[0]);
-    expect((saved!.position as CloudWatchPosition).sweptUpTo).toEqual([readUpTo - 600_000, readUpTo]);
+    expect((saved!.position as CloudWatchPosition).sweptUpTo).toEqual({ 12000: readUpTo - 600_000, 62000: readUpTo });
   });
 
   describe('never stuck on, and never misled by, a position from another configuration', () => {
