@@ -8,7 +8,9 @@ import { waitTicking } from '../../wait.js';
 import type { ReadControl, Source, SourceBatch } from '../source.js';
 import { AwsClock } from './clock.js';
 import { cloudwatchDoctor } from './doctor.js';
-import { readWindow } from './log-pages.js';
+import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { retryTransient } from '../../retry.js';
+import { isTransientAwsError, readWindow } from './log-pages.js';
 import { cloudwatchPositionSchema, describePosition, type CloudWatchPosition } from './position.js';
 import type { RequestBudget } from './request-budget.js';
 import { planPoll, sweepsFor, sweptUpTo, type PlannedWindow, type Sweep } from './schedule.js';
@@ -130,6 +132,7 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
       this.o.health.tick();
       const cycleStart = Date.now();
       if (plans.length === 0) {
+        await this.learnAwsTime(control.signal);
         const now = this.o.clock.now();
         plans = planPoll(position, this.sweeps, now, now - this.settleMs(), this.o.clock.known);
       }
@@ -145,6 +148,20 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
       this.watchSkew();
       await waitTicking(cycleStart + interval - Date.now(), control.stop, this.o.health);
     }
+  }
+
+  /**
+   * Asks CloudWatch for nothing (an empty time range) to learn its clock from the answer's
+   * `Date`, once per process: a head timed by a pod clock that lags could otherwise wait for a
+   * start still in its future, and one that leads could read into AWS's future.
+   */
+  private async learnAwsTime(signal: AbortSignal): Promise<void> {
+    if (this.o.clock.known) return;
+    const { groupName, streamPrefix } = this.o.settings;
+    await retryTransient(
+      () => this.o.client.send(new FilterLogEventsCommand({ logGroupName: groupName, logStreamNamePrefix: streamPrefix, startTime: 0, endTime: 0, limit: 1 }), { abortSignal: signal }),
+      { signal, isTransient: isTransientAwsError, onRetry: (err) => this.o.health.failed(this.target, err) },
+    );
   }
 
   /** The position once its window is drained: the head or the sweep moves up to the window's end. */
