@@ -49,7 +49,10 @@ export async function runLoop<P>(p: Pipeline<P>, store: CheckpointStore, control
 async function firstCheckpoint<P>(p: Pipeline<P>, control: Control, opts: RunOptions): Promise<Checkpoint<P>> {
   // Waits out an outage of the sink: guessing a start instead could leave a gap.
   const newest = await p.sink.newestDelivered(control.stop);
-  const start = newest ?? opts.startFrom ?? Date.now() - 60 * 60_000;
-  p.log.info({ start: iso(start), from: newest ? 'newest delivered document' : opts.startFrom ? '--start-from' : 'one hour ago' }, 'no checkpoint yet');
+  const now = Date.now();
+  // A future-dated document must not make the first start skip the range up to it.
+  const start = Math.min(newest ?? opts.startFrom ?? now - 60 * 60_000, now);
+  const from = newest ? (newest > now ? 'now (the newest delivered document is in the future)' : 'newest delivered document') : opts.startFrom ? '--start-from' : 'one hour ago';
+  p.log.info({ start: iso(start), from }, 'no checkpoint yet');
   return freshCheckpoint(p.source.kind, p.source.startAt(start));
 }

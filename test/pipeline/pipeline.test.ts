@@ -4,6 +4,7 @@ import type { Checkpoint, CheckpointStore } from '../../src/checkpoint/checkpoin
 import { noHealth } from '../../src/component.js';
 import type { SourceEvent } from '../../src/event.js';
 import { forward, type Pipeline } from '../../src/pipeline/pipeline.js';
+import { runLoop } from '../../src/pipeline/run.js';
 import { Stats } from '../../src/pipeline/stats.js';
 import type { Sink, SinkRecord, WriteOutcome } from '../../src/sink/sink.js';
 import type { ReadControl, Source, SourceBatch } from '../../src/source/source.js';
@@ -87,7 +88,7 @@ class FakeSink implements Sink {
       return { result: 'stored' };
     });
   }
-  async newestDelivered() {
+  async newestDelivered(): Promise<number | undefined> {
     return undefined;
   }
   async missing() {
@@ -292,5 +293,19 @@ describe('the pipeline loop (in-memory source and sink)', () => {
     await forward({ ...p, source: new FakeSource([{ events: [event(3)] }]) }, start(), store, control());
     expect(kept).toEqual([]);
     expect(sink.stored.has('s/0')).toBe(true);
+  });
+
+  it('never makes a first start after now, whatever the newest delivered document says', async () => {
+    const sink = new FakeSink();
+    sink.newestDelivered = async () => Date.now() + 3_600_000;
+    const starts: number[] = [];
+    const source = Object.assign(new FakeSource([]), { startAt: (t: number) => (starts.push(t), 0) });
+    const stop = new AbortController();
+    stop.abort();
+    const before = Date.now();
+    await runLoop({ ...pipelineOf(source, sink) }, new MemoryStore(), { stop: stop.signal, signal: new AbortController().signal }, { retryAfterMs: 1_000 });
+    expect(starts).toHaveLength(1);
+    expect(starts[0]).toBeGreaterThanOrEqual(before);
+    expect(starts[0]).toBeLessThanOrEqual(Date.now());
   });
 });

@@ -19,3 +19,12 @@ export function loadCorpus(file = 'audit-events.jsonl'): { line: string; event: 
   }
   return out;
 }
+
+/** A real pod create from the corpus that the default policy keeps (a fresh auditID makes each use its own event). */
+export function keptPodCreate(): Record<string, unknown> {
+  const found = loadCorpus()
+    .map((c) => c.event as Record<string, unknown> & { verb?: string; stage?: string; level?: string; objectRef?: { resource?: string } })
+    .find((e) => e.verb === 'create' && e.stage === 'ResponseComplete' && e.level === 'RequestResponse' && e.objectRef?.resource === 'pods');
+  if (!found) throw new Error('the corpus has no pod create at RequestResponse');
+  return found;
+}

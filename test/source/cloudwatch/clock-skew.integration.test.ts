@@ -4,13 +4,11 @@ import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, startCli } from '../../support/cli.js';
 import { startCloudWatchEmulator, type CloudWatchEmulator } from '../../support/cloudwatch-emulator.js';
-import { loadCorpus } from '../../support/corpus.js';
+import { keptPodCreate } from '../../support/corpus.js';
 import { elasticClient, eventually, idDiff } from '../../support/elastic.js';
 import { auditIndexPattern, forwarderEnv, uniqueCluster } from '../../support/scenario.js';
 
-const template = loadCorpus()
-  .map((c) => c.event as Record<string, unknown> & { verb?: string; stage?: string; level?: string; objectRef?: { resource?: string } })
-  .find((e) => e.verb === 'create' && e.stage === 'ResponseComplete' && e.level === 'RequestResponse' && e.objectRef?.resource === 'pods')!;
+const template = keptPodCreate();
 
 const SHIFT_CLOCK = path.join(REPO_ROOT, 'test', 'support', 'shift-clock.mjs');
 

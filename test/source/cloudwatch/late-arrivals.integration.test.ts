@@ -3,14 +3,12 @@ import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli } from '../../support/cli.js';
 import { startCloudWatchEmulator, type CloudWatchEmulator } from '../../support/cloudwatch-emulator.js';
-import { loadCorpus } from '../../support/corpus.js';
+import { keptPodCreate } from '../../support/corpus.js';
 import { elasticClient, eventually, idDiff } from '../../support/elastic.js';
 import { auditIndexPattern, forwarderEnv, uniqueCluster } from '../../support/scenario.js';
 
 /** A real pod create from the corpus that the default policy keeps; each use gets a fresh auditID. */
-const template = loadCorpus()
-  .map((c) => c.event as Record<string, unknown> & { verb?: string; stage?: string; level?: string; objectRef?: { resource?: string } })
-  .find((e) => e.verb === 'create' && e.stage === 'ResponseComplete' && e.level === 'RequestResponse' && e.objectRef?.resource === 'pods')!;
+const template = keptPodCreate();
 
 // Lateness scaled down: the floor and ceiling the forwarder runs with, and its fetch interval.
 const FLOOR_MS = 2_000;
