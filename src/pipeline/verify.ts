@@ -31,30 +31,41 @@ export const VERIFY_EDGE_MS = 5 * 60_000;
  * documents, by key, and every dead letter.
  */
 export async function verifyWindow(p: Pipeline, window: { from: number; to: number }, signal: AbortSignal): Promise<VerifyReport> {
-  const expectedCore = new Map<string, SinkRecord>(); // key → record, of events timestamped inside the window
-  const expectedAny = new Set<string>(); // also those in the edge margins
-  const deadLetters = new Map<string, SinkRecord>();
+  // Presence is checked batch by batch, so only the keys are held (for what nobody expects).
+  const expectedAny = new Set<string>(); // keys of documents of events in the window and its edge margins
+  const expectedCore = new Set<string>(); // of events timestamped inside the window
+  const deadLetters = new Set<string>();
+  const missing: string[] = [];
+  const deadLettersMissing: string[] = [];
   let eventsRead = 0;
   const inWindow = (t: number) => t >= window.from && t <= window.to;
 
   const start = p.source.startAt(window.from - VERIFY_EDGE_MS);
   for await (const batch of p.source.read(start, { stop: signal, signal })) {
     eventsRead += batch.events.filter((e) => inWindow(e.timestamp)).length;
+    const documents: SinkRecord[] = [];
+    const letters: SinkRecord[] = [];
     for (const r of transformBatch(batch.events, p.transform).records) {
       if (r.kind === 'dead-letter') {
-        if (inWindow(r.event.timestamp)) deadLetters.set(r.key, r);
+        if (inWindow(r.event.timestamp) && !deadLetters.has(r.key)) {
+          deadLetters.add(r.key);
+          letters.push(r);
+        }
         continue;
       }
       expectedAny.add(r.key);
-      if (inWindow(r.event.timestamp)) expectedCore.set(r.key, r);
+      if (inWindow(r.event.timestamp) && !expectedCore.has(r.key)) {
+        expectedCore.add(r.key);
+        documents.push(r);
+      }
     }
+    missing.push(...(await p.sink.missing(documents)));
+    deadLettersMissing.push(...(await p.sink.missing(letters)));
     if (batch.end) break;
   }
 
-  const missing = await p.sink.missing([...expectedCore.values()]);
   const unexpected: string[] = [];
   for await (const key of p.sink.storedBetween(window.from, window.to)) if (!expectedAny.has(key)) unexpected.push(key);
-  const deadLettersMissing = await p.sink.missing([...deadLetters.values()]);
 
   return {
     window: { from: iso(window.from), to: iso(window.to) },
