@@ -35,8 +35,9 @@ function arrivals(t0: number): Planned[] {
   // Normal flow: stream a, a third of a second behind.
   every(t0, t0 + 30_000, 200, (t) => ({ stream: 'a', timestamp: t, ingestionTime: t + 300 }));
   // All streams stalled for 4.5 x the floor, then flushed at once.
-  const flush = t0 + 22_000 + 4.5 * FLOOR_MS;
-  every(t0 + 16_000, t0 + 22_000, 250, (t) => ['a', 'b', 'c'].map((stream) => ({ stream: `${stream}-stalled`, timestamp: t, ingestionTime: flush })));
+  const stalledFrom = t0 + 16_000;
+  const flush = stalledFrom + 4.5 * FLOOR_MS;
+  every(stalledFrom, flush - 250, 250, (t) => ['a', 'b', 'c'].map((stream) => ({ stream: `${stream}-stalled`, timestamp: t, ingestionTime: flush })));
   // One stream's backlog arriving alone, 3.5-4.5 x the floor late, while stream a flows.
   every(t0, t0 + 20_000, 400, (t, i) => ({ stream: 'backlog', timestamp: t, ingestionTime: t + (3.5 + (i % 5) / 5) * FLOOR_MS }));
   // A batch made only of old events, 0.8-0.9 x the ceiling late, with nothing fresh around it.
@@ -63,10 +64,14 @@ describe('late arrivals under the ceiling, whatever their pattern (FilterLogEven
     const group = `/aws/eks/${cluster}/cluster`;
     const t0 = Date.now() + 3_000;
     const expected = new Set<string>();
+    const planned = new Map<string, Planned>();
+    // The promise covers events ingested less than the ceiling after their timestamp: so do these.
+    expect(Math.max(...arrivals(t0).map((a) => a.ingestionTime - a.timestamp))).toBeLessThan(CEILING_MS);
     for (const a of arrivals(t0)) {
       const event = structuredClone(template);
       event.auditID = randomUUID();
       expected.add(`${event.auditID}:ResponseComplete`);
+      planned.set(`${event.auditID}:ResponseComplete`, a);
       cw.put(group, `kube-apiserver-audit-${a.stream}`, [{ timestamp: a.timestamp, ingestionTime: a.ingestionTime, message: JSON.stringify(event) }]);
     }
     const run = startCli(['run'], {
@@ -83,6 +88,8 @@ describe('late arrivals under the ceiling, whatever their pattern (FilterLogEven
       await eventually(async () => (await idDiff(es, auditIndexPattern(cluster), expected)).missing.length === 0, 'every late event', 120_000).catch(() => undefined);
       const diff = await idDiff(es, auditIndexPattern(cluster), expected);
       const lost = diff.missing.length;
+      // Which arrivals were lost, relative to t0, to tell the pattern.
+      if (lost > 0) console.log('lost', diff.missing.map((id) => planned.get(id)).map((a) => ({ stream: a!.stream, at: a!.timestamp - t0, late: a!.ingestionTime - a!.timestamp })), run.stderr().split('\n').filter((l) => /window|sweep|skew|error|warn/i.test(l)).slice(-20));
       expect({ lost, of: expected.size, extra: diff.extra.length, duplicated: diff.duplicated.length }).toEqual({ lost: 0, of: expected.size, extra: 0, duplicated: 0 });
     } finally {
       run.child.kill('SIGTERM');
