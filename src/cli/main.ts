@@ -204,14 +204,13 @@ async function backfillCommand(options: Record<string, unknown>, log: Logger): P
     const result = await backfill(parts, control);
     progress?.stop();
     const counters = componentCounters(first);
-    const sum = (k: string) => counters[k] ?? 0;
     const report = {
       window: { from: iso(window.from), to: iso(window.to) },
       complete: result.complete,
       resumed: result.resumed,
       slices,
       ...summary(first.stats),
-      retries: sum('retriesCloudwatch') + sum('retriesElasticsearch'),
+      retries: (counters.retriesCloudwatch ?? 0) + (counters.retriesElasticsearch ?? 0),
       invalid: first.stats.invalid,
       rejected: first.stats.rejected,
       otherStreamEvents: first.source.stats.otherStreamEvents,

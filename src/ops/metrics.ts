@@ -32,7 +32,8 @@ export function createMetricsRegistry(src: MetricsSources): Registry {
   for (const [name, bound] of byName) {
     const first = bound[0]!.def;
     if (first.type === 'histogram') {
-      registry.registerMetric(histogram(METRIC_PREFIX + name, first.help, () => (first as { read(s: unknown): ReturnType<Extract<MetricDefinition<unknown>, { type: 'histogram' }>['read']> }).read(bound[0]!.state())) as unknown as Metric);
+      const state = bound[0]!.state;
+      registry.registerMetric(histogram(METRIC_PREFIX + name, first.help, () => first.read(state())) as unknown as Metric);
       continue;
     }
     const labelNames = [...new Set(bound.flatMap((b) => (b.def.type === 'histogram' ? [] : (b.def.labelNames ?? []))))];
@@ -43,12 +44,10 @@ export function createMetricsRegistry(src: MetricsSources): Registry {
         if (v === undefined) return [];
         return typeof v === 'number' ? [{ labels: {}, value: v }] : v.map((s) => ({ labels: s.labels ?? {}, value: s.value }));
       });
+    const options = { name: METRIC_PREFIX + name, help: first.help, labelNames, registers };
     if (first.type === 'counter') {
       new Counter({
-        name: METRIC_PREFIX + name,
-        help: first.help,
-        labelNames,
-        registers,
+        ...options,
         collect() {
           this.reset();
           for (const s of samples()) this.inc(s.labels, nonNegative(s.value));
@@ -56,10 +55,7 @@ export function createMetricsRegistry(src: MetricsSources): Registry {
       });
     } else {
       new Gauge({
-        name: METRIC_PREFIX + name,
-        help: first.help,
-        labelNames,
-        registers,
+        ...options,
         collect() {
           this.reset();
           for (const s of samples()) this.set(s.labels, s.value);

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Checkpoint, CheckpointStore } from '../checkpoint/checkpoint.js';
 import type { HealthReporter } from '../component.js';
-import type { SinkRecord, Sink, WriteOutcome } from '../sink/sink.js';
+import type { Sink, SinkRecord } from '../sink/sink.js';
 import type { ReadControl, Source, SourceBatch } from '../source/source.js';
 import { deadLetterRecord, transformBatch, type TransformContext } from '../transform/transform-batch.js';
 import { readAhead } from './read-ahead.js';
@@ -44,7 +44,7 @@ export async function forward<P>(p: Pipeline<P>, start: Checkpoint<P>, store: Ch
   for await (const batch of readAhead(p.source.read(start.position, control))) {
     p.health.tick();
     const transformed = transformBatch(batch.events, p.transform);
-    const delivered = await deliver(p, transformed.records, control.signal);
+    const delivered = await deliver(p, transformed.records, batch, control.signal);
 
     // Acknowledged: only now may the checkpoint move past this batch.
     const newestForwarded = newestTimestamp(batch.events, checkpoint.newestForwarded);
@@ -54,9 +54,8 @@ export async function forward<P>(p: Pipeline<P>, start: Checkpoint<P>, store: Ch
     batch.acknowledged?.();
 
     await retrySpool(p, control.signal);
-    const { late, beyond } = lateArrivals(transformed.records, delivered, batch);
-    count(p.stats, batch, transformed, delivered, late.length);
-    p.stats.lateBeyondLimit += beyond.length;
+    const { late, beyond } = delivered;
+    count(p.stats, batch, transformed, delivered);
     if (late.length > 0) p.log.info({ late: late.length }, 'caught late arrivals');
     for (const r of beyond) {
       const lateBySeconds = Math.round((r.event.ingestionTime - r.event.timestamp) / 1000);
@@ -70,17 +69,23 @@ export async function forward<P>(p: Pipeline<P>, start: Checkpoint<P>, store: Ch
 }
 
 interface Delivered {
-  outcomes: WriteOutcome[];
+  /** Audit documents stored for the first time, and those the store already held. */
+  created: number;
+  existing: number;
   /** Records refused for good, now stored as dead letters. */
   rejected: number;
   deadLettered: number;
+  /** Documents stored for the first time although their event lies in a range read before. */
+  late: SinkRecord[];
+  /** Of those, the ones that came later than the source promises to wait for. */
+  beyond: SinkRecord[];
 }
 
 /**
  * Writes the records and turns every refusal into a dead letter, whatever the sink. A dead letter
  * refused in turn stops the batch: moving on would lose the event.
  */
-async function deliver(p: Pipeline, records: SinkRecord[], signal: AbortSignal): Promise<Delivered> {
+async function deliver(p: Pipeline, records: SinkRecord[], batch: SourceBatch<unknown>, signal: AbortSignal): Promise<Delivered> {
   for (const r of records) {
     if (r.kind === 'dead-letter') p.log.warn({ stream: r.event.stream, eventId: r.event.eventId, reason: r.document.reason }, 'event dead-lettered');
   }
@@ -97,11 +102,19 @@ async function deliver(p: Pipeline, records: SinkRecord[], signal: AbortSignal):
     return err;
   };
   const replacements: SinkRecord[] = [];
-  let deadLettered = 0;
+  const d: Delivered = { created: 0, existing: 0, rejected: 0, deadLettered: 0, late: [], beyond: [] };
   outcomes.forEach((o, i) => {
     const r = records[i]!;
     if (o.result !== 'refused') {
-      if (r.kind === 'dead-letter') deadLettered += 1;
+      if (r.kind === 'dead-letter') d.deadLettered += 1;
+      else if (o.result === 'already-stored') d.existing += 1;
+      else {
+        d.created += 1;
+        if (batch.lateBefore !== undefined && r.event.timestamp <= batch.lateBefore) {
+          d.late.push(r);
+          if (batch.lateLimitMs !== undefined && r.event.ingestionTime - r.event.timestamp > batch.lateLimitMs) d.beyond.push(r);
+        }
+      }
       return;
     }
     if (r.kind === 'dead-letter') {
@@ -115,7 +128,7 @@ async function deliver(p: Pipeline, records: SinkRecord[], signal: AbortSignal):
   if (replacements.length > 0) {
     const again = await p.sink.write(replacements, signal);
     again.forEach((o, i) => {
-      if (o.result !== 'refused') return void (deadLettered += 1);
+      if (o.result !== 'refused') return void (d.deadLettered += 1);
       const err = refusedDeadLetter(replacements[i]!, o);
       if (err) throw err;
     });
@@ -126,7 +139,8 @@ async function deliver(p: Pipeline, records: SinkRecord[], signal: AbortSignal):
     p.stats.spooled += refusedDeadLetters.length;
     p.stats.spoolTriedAt = Date.now();
   }
-  return { outcomes, rejected: replacements.length, deadLettered };
+  d.rejected = replacements.length;
+  return d;
 }
 
 /** Offers the spooled dead letters to the store again, now and then; a refusal keeps them spooled. */
@@ -147,41 +161,18 @@ async function retrySpool(p: Pipeline, signal: AbortSignal): Promise<void> {
   }
 }
 
-/**
- * Documents stored for the first time although their event lies in a range read before, and
- * those of them that came later than the source promises to wait for.
- */
-function lateArrivals(records: SinkRecord[], delivered: Delivered, batch: SourceBatch<unknown>): { late: SinkRecord[]; beyond: SinkRecord[] } {
-  const late: SinkRecord[] = [];
-  const beyond: SinkRecord[] = [];
-  if (batch.lateBefore === undefined) return { late, beyond };
-  delivered.outcomes.forEach((o, i) => {
-    const r = records[i]!;
-    if (o.result !== 'stored' || r.kind !== 'audit' || r.event.timestamp > batch.lateBefore!) return;
-    late.push(r);
-    if (batch.lateLimitMs !== undefined && r.event.ingestionTime - r.event.timestamp > batch.lateLimitMs) beyond.push(r);
-  });
-  return { late, beyond };
-}
-
-function count(stats: Stats, batch: SourceBatch<unknown>, t: { filtered: number; invalid: number; records: SinkRecord[] }, d: Delivered, late: number): void {
-  let created = 0;
-  let existing = 0;
-  d.outcomes.forEach((o, i) => {
-    if (t.records[i]!.kind !== 'audit') return;
-    if (o.result === 'stored') created += 1;
-    else if (o.result === 'already-stored') existing += 1;
-  });
+function count(stats: Stats, batch: SourceBatch<unknown>, t: { filtered: number; invalid: number }, d: Delivered): void {
   stats.pages += 1;
   stats.eventsRead += batch.events.length;
   stats.filtered += t.filtered;
   stats.invalid += t.invalid;
-  stats.created += created;
-  stats.alreadyPresent += existing;
-  stats.forwarded += created + existing;
+  stats.created += d.created;
+  stats.alreadyPresent += d.existing;
+  stats.forwarded += d.created + d.existing;
   stats.rejected += d.rejected;
   stats.deadLettered += d.deadLettered;
-  stats.lateCaught += late;
+  stats.lateCaught += d.late.length;
+  stats.lateBeyondLimit += d.beyond.length;
   stats.newestForwarded = newestTimestamp(batch.events, stats.newestForwarded);
 }
 

@@ -1,15 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { FilterLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { Logger } from 'pino';
 import type { DoctorContext, DoctorResult, HealthReporter } from '../../component.js';
 import { errorText } from '../../error-text.js';
+import { retryTransient } from '../../retry.js';
 import { iso } from '../../time.js';
 import { waitTicking } from '../../wait.js';
 import type { ReadControl, Source, SourceBatch } from '../source.js';
 import { AwsClock } from './clock.js';
 import { cloudwatchDoctor } from './doctor.js';
-import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { retryTransient } from '../../retry.js';
 import { isTransientAwsError, readWindow } from './log-pages.js';
 import { cloudwatchPositionSchema, describePosition, type CloudWatchPosition } from './position.js';
 import type { RequestBudget } from './request-budget.js';
