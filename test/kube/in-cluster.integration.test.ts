@@ -160,14 +160,15 @@ describe('in the cluster', () => {
   it('goes on when someone else touches the checkpoint ConfigMap, stops when another writer moves the checkpoint, and then fails /healthz', async () => {
     // Whatever the first case left running stops first: this one starts its own leader.
     for (const r of running.splice(0)) r.child.kill('SIGKILL');
-    // Newer than anything the cluster's index holds, so a first start (at the newest indexed document) reads them.
-    const c: SeededCluster = await seedCluster({ prefix: 'kubec', events: 600, seed: 444, auditStreams: 1, startMs: Date.now() - 20_000, spanMs: 15_000 });
+    // Its own cluster suffix: a first start takes the newest document of its own index, not the first case's.
+    const c: SeededCluster = await seedCluster({ prefix: 'kubec', events: 600, seed: 444, auditStreams: 1, startMs: Date.now() - 20 * 60_000, spanMs: 15 * 60_000 });
+    const own = uniqueCluster('kubec');
     applySecret('test', 'test');
     applyLogCollector({ region: 'us-west-2', groupName: c.scenario.logGroupName, fetchInterval: 1 });
     const opsPort = String(await freePort());
-    const leader = forwarder('fwd-4', { EKS_FORWARDER_START_FROM: new Date(c.window.from).toISOString(), EKS_FORWARDER_HTTP_PORT: opsPort });
+    const leader = forwarder('fwd-4', { EKS_FORWARDER_START_FROM: new Date(c.window.from).toISOString(), EKS_FORWARDER_HTTP_PORT: opsPort, ELASTIC_INDEX_SUFFIX: own });
     await logged(leader, /became the leader/);
-    await eventually(async () => (await idDiff(es, auditIndexPattern(suffix), c.expected)).missing.length === 0, 'group C forwarded', 120_000);
+    await eventually(async () => (await idDiff(es, auditIndexPattern(own), c.expected)).missing.length === 0, 'group C forwarded', 120_000);
 
     // A label and an annotation, as a re-apply or GitOps drift repair would write them.
     kubectl(['-n', NS, 'annotate', 'configmap', 'eks-log-forwarder-checkpoint', 'touched-by=someone', '--overwrite']);
@@ -176,7 +177,7 @@ describe('in the cluster', () => {
     const cw = cloudwatchClient();
     await seedScenario(cw, more);
     cw.destroy();
-    await eventually(async () => (await idDiff(es, auditIndexPattern(suffix), expectedDocuments(more).expected)).missing.length === 0, 'events after the outside write', 120_000);
+    await eventually(async () => (await idDiff(es, auditIndexPattern(own), expectedDocuments(more).expected)).missing.length === 0, 'events after the outside write', 120_000);
     expect(leader.stderr()).not.toMatch(/pipeline stopped/);
     expect((await fetch(`http://127.0.0.1:${opsPort}/healthz`)).status).toBe(200);
 
