@@ -8,6 +8,7 @@ import { generateScenario } from '../localstack/scenario.js';
 import { parseAuditEvent } from '../src/transform/audit-event.js';
 import { auditIndexPrefix } from '../src/sink/elasticsearch/index-names.js';
 import { applyPolicy, compilePolicy, DEFAULT_POLICY } from '../src/transform/policy.js';
+import { dedupKey } from '../src/transform/dedup-key.js';
 import { startCountingProxy, type CallStats } from './cloudwatch-proxy.js';
 import { benchEnv, spawnForwarder } from './measure-forwarder.js';
 import { plainClient } from './measure-read.js';
@@ -78,14 +79,14 @@ export async function measureLatency(o: LatencyOptions): Promise<LatencyResult> 
   await cw.send(new CreateLogGroupCommand({ logGroupName: group }));
   for (const s of scenario.streams) await cw.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: s.name }));
 
-  // The id each kept event will have (auditID:stage), by stream and position.
+  // The id each kept event will have (its dedup key), by stream and position.
   const policy = compilePolicy(DEFAULT_POLICY);
   const ids = scenario.streams.map((s) =>
     s.events.map((e) => {
       if (!s.audit) return undefined;
       const parsed = parseAuditEvent(e.message);
       const kept = parsed.ok ? applyPolicy(policy, parsed.event) : null;
-      return kept ? `${kept.auditID}:${kept.stage}` : undefined;
+      return kept ? dedupKey(kept) : undefined;
     }),
   );
 

@@ -4,7 +4,8 @@ import type { SourceEvent as LogEvent } from '../src/event.js';
 import { auditIndexName, auditIndexPrefix, indexFor } from '../src/sink/elasticsearch/index-names.js';
 import { ensureIndexTemplates } from '../src/sink/elasticsearch/index-template.js';
 import { parseAuditEvent } from '../src/transform/audit-event.js';
-import { calicoDocument, documentId } from '../src/transform/calico-document.js';
+import { calicoDocument } from '../src/transform/calico-document.js';
+import { dedupKey } from '../src/transform/dedup-key.js';
 import { compilePolicy, DEFAULT_POLICY } from '../src/transform/policy.js';
 import { transformBatch } from '../src/transform/transform-batch.js';
 import { docCount } from '../test/support/elastic.js';
@@ -70,7 +71,7 @@ export function allDocuments(events: LogEvent[], indexSuffix: string): PreparedD
   for (const e of events) {
     const parsed = parseAuditEvent(e.message);
     if (!parsed.ok) continue;
-    requests.push({ index: auditIndexName(parsed.event, indexSuffix, e.timestamp), id: documentId(parsed.event), document: JSON.stringify(calicoDocument(parsed.event)) });
+    requests.push({ index: auditIndexName(parsed.event, indexSuffix, e.timestamp), id: dedupKey(parsed.event), document: JSON.stringify(calicoDocument(parsed.event)) });
   }
   return { requests, sourceEvents: events.length };
 }

@@ -120,7 +120,17 @@ export function statusSource(p: RunningPipeline): StatusSource {
     stats: p.stats,
     group: p.source.identity[0]!,
     format: positionFormat,
-    fields: () => ({ overlapSeconds: p.source.stats.overlapMs / 1000, clockSkewSeconds: p.source.stats.clockSkewMs / 1000 }),
+    fields: () => {
+      const hours = Math.max(1 / 60, (Date.now() - p.stats.startedAt) / 3_600_000);
+      const s = p.source.stats;
+      return {
+        overlapSeconds: s.overlapMs / 1000,
+        clockSkewSeconds: s.clockSkewMs / 1000,
+        // Per hour since the start, counted from a minute on so a fresh process shows no burst.
+        sweepCallsPerHour: Math.round(s.sweepPages / hours),
+        sweepMegabytesPerHour: Math.round(s.sweepBytes / 1e6 / hours * 10) / 10,
+      };
+    },
     counters: () => componentCounters(p),
   };
 }

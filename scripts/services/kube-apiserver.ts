@@ -111,6 +111,8 @@ export interface KubeApiServerInfo {
   etcdLogFile: string;
   /** Scratch data (etcd data, keys, certs, kubeconfig), removed by stop(). */
   dataDir: string;
+  /** The audit log, when started with an audit policy. */
+  auditLogFile?: string;
 }
 
 export interface KubeApiServer extends KubeApiServerInfo {
@@ -190,7 +192,12 @@ function kubeconfigYaml(url: string, caPem: string, token: string): string {
   ].join('\n');
 }
 
-export async function start(opts: StartOptions = {}): Promise<KubeApiServer> {
+export interface KubeStartOptions extends StartOptions {
+  /** An audit policy (YAML): the API server then writes its audit log to `auditLogFile`, one JSON event per line. */
+  auditPolicy?: string;
+}
+
+export async function start(opts: KubeStartOptions = {}): Promise<KubeApiServer> {
   await install();
   const detached = !!opts.detached;
   const timeoutMs = opts.timeoutMs ?? 120_000;
@@ -242,6 +249,13 @@ export async function start(opts: StartOptions = {}): Promise<KubeApiServer> {
     const caFile = join(certDir, 'apiserver.crt'); // self-signed bundle: serving cert + its CA
     const serviceAccountIssuer = 'https://kubernetes.default.svc.cluster.local';
     const url = `https://127.0.0.1:${securePort}`;
+    const auditLogFile = opts.auditPolicy ? join(tmp, 'audit.log') : undefined;
+    const auditFlags: string[] = [];
+    if (opts.auditPolicy) {
+      writeFileSync(join(tmp, 'audit-policy.yaml'), opts.auditPolicy);
+      // Blocking mode: an event is in the file before the response is sent.
+      auditFlags.push(`--audit-policy-file=${join(tmp, 'audit-policy.yaml')}`, `--audit-log-path=${auditLogFile}`, '--audit-log-mode=blocking', '--audit-log-format=json');
+    }
 
     const api = spawnService(
       apiserverBin(),
@@ -262,6 +276,7 @@ export async function start(opts: StartOptions = {}): Promise<KubeApiServer> {
         '--endpoint-reconciler-type=none',
         '--profiling=false',
         '--v=1',
+        ...auditFlags,
       ],
       logFile,
       { env: process.env, cwd: tmp, detached },
@@ -272,7 +287,7 @@ export async function start(opts: StartOptions = {}): Promise<KubeApiServer> {
     const kubeconfig = join(tmp, 'kubeconfig');
     writeFileSync(kubeconfig, kubeconfigYaml(url, readFileSync(caFile, 'utf8'), adminToken), { mode: 0o600 });
     log(`kube-apiserver ${kubeVersion()} ready at ${url} in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${api.pid}, etcd pid ${etcd.pid})`);
-    return kubeHandle({ url, kubeconfig, adminToken, caFile, serviceAccountIssuer, pid: api.pid!, logFile, etcdUrl, etcdPid: etcd.pid!, etcdLogFile, dataDir: tmp });
+    return kubeHandle({ url, kubeconfig, adminToken, caFile, serviceAccountIssuer, pid: api.pid!, logFile, etcdUrl, etcdPid: etcd.pid!, etcdLogFile, dataDir: tmp, auditLogFile });
   } catch (e) {
     await stopGroup(etcd.pid!, { graceMs: 5_000, cleanup: [tmp, etcdLogFile] }); // the API server's log stays for diagnosis
     throw e;

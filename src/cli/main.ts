@@ -230,7 +230,7 @@ async function verifyCommand(options: Record<string, unknown>, log: Logger): Pro
   const window = windowOf(options);
   const wiring: WiringOptions = { log, health: { ok() {}, failed() {}, tick() {} }, mode: { kind: 'window', to: window.to + VERIFY_EDGE_MS }, prefilter: false };
   return withPipeline(settingsFrom(options), wiring, async (p, control) => {
-    const report = { ...(await verifyWindow(p, window, control.signal)), apiCalls: p.budget.spent };
+    const report = { ...(await verifyWindow(p, window, control.signal, options.allIndices ? 'cluster' : 'forwarder')), apiCalls: p.budget.spent };
     process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : formatVerify(report));
     return report.complete ? 0 : EXIT_FAILED;
   });
@@ -296,12 +296,13 @@ async function statusCommand(options: Record<string, unknown>): Promise<number> 
 
 function formatVerify(r: VerifyReport): string {
   const lines = [
-    `verify ${r.window.from} .. ${r.window.to}: ${r.complete ? 'COMPLETE' : 'INCOMPLETE'}`,
+    `verify ${r.window.from} .. ${r.window.to}${r.scope === 'cluster' ? ' (every index of the cluster)' : ''}: ${r.complete ? 'COMPLETE' : 'INCOMPLETE'}`,
     `  events read        ${r.eventsRead}`,
     `  expected documents ${r.expected}`,
     `  found              ${r.found}`,
     `  missing            ${r.missing}${r.sampleMissing.length ? `  e.g. ${r.sampleMissing.join(', ')}` : ''}`,
     `  unexpected         ${r.unexpected}${r.sampleUnexpected.length ? `  e.g. ${r.sampleUnexpected.join(', ')}` : ''}`,
+    `  duplicates         ${r.duplicates}${r.sampleDuplicates.length ? `  e.g. ${r.sampleDuplicates.join(', ')}` : ''}`,
     `  dead letters       ${r.deadLettersExpected - r.deadLettersMissing} of ${r.deadLettersExpected}${r.sampleDeadLettersMissing.length ? `  missing e.g. ${r.sampleDeadLettersMissing.join(', ')}` : ''}`,
     `  API calls          ${r.apiCalls ?? 0}`,
   ];
@@ -346,7 +347,8 @@ export async function main(argv: string[]): Promise<number> {
       .description('prove a window complete: every expected document is indexed, nothing unexpected is (exit 0), else exit 1')
       .requiredOption(...FROM_OPTION)
       .option(...TO_OPTION)
-      .option('--json', 'print the report as JSON'),
+      .option('--json', 'print the report as JSON')
+      .option('--all-indices', "judge every document under the cluster's index pattern, any writer's (after a cut-over), not only this forwarder's"),
   ).action(guard(verifyCommand));
 
   addSettingOptions(

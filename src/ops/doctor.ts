@@ -57,7 +57,7 @@ async function checkpointCheck(store: CheckpointStore, describe: (position: unkn
     const cp = await store.load();
     detail = cp
       ? `${store.location}: ${describe(cp.position)}, updated ${cp.updatedAt}`
-      : `none yet at ${store.location}: a first run starts at the newest indexed document, else --start-from, else one hour ago`;
+      : `none yet at ${store.location}: a first run starts a lateness ceiling before the newest indexed document of this log group, else at --start-from, else one hour ago`;
   } catch (err) {
     return {
       name,

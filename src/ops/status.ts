@@ -49,6 +49,9 @@ export interface StatusSnapshot {
   lagSeconds?: number;
   checkpointAgeSeconds?: number;
   overlapSeconds?: number;
+  /** What the lateness sweeps (and the re-count) cost since the process started. */
+  sweepCallsPerHour?: number;
+  sweepMegabytesPerHour?: number;
   targets: Record<string, TargetHealth>;
   lastLoopAt: string;
   counters: Record<string, number>;
@@ -100,6 +103,10 @@ export function statusSnapshot(src: {
       filtered: s.filtered,
       deadLettered: s.deadLettered,
       lateCaught: s.lateCaught,
+      lateBeyondCeiling: s.lateBeyondLimit,
+      heldUnderOtherIds: s.heldUnderOtherIds,
+      rangesVerified: s.rangesVerified,
+      rangesIncomplete: s.rangesIncomplete,
       pages: s.pages,
       ...(pipeline?.counters() ?? {}),
     },
@@ -171,7 +178,7 @@ export function formatStatus(report: StatusReport, format: PositionFormat): stri
   if (report.checkpointError) {
     lines.push(`    unreadable   ${report.checkpointError}`);
   } else if (!cp) {
-    lines.push('    none yet     a first run starts at the newest indexed document, else --start-from, else one hour ago');
+    lines.push('    none yet     a first run starts a lateness ceiling before the newest indexed document of this log group, else at --start-from, else one hour ago');
   } else {
     for (const [label, value] of format.lines(cp)) lines.push(`    ${label.padEnd(12)} ${value}`);
     lines.push(`    updated      ${cp.updatedAt}${ago(now, Date.parse(cp.updatedAt))}`);
@@ -196,6 +203,10 @@ export function formatStatus(report: StatusReport, format: PositionFormat): stri
     lines.push(
       `  counters       ${c.eventsRead ?? 0} read, ${c.forwarded ?? 0} forwarded, ${c.filtered ?? 0} filtered, ${c.deadLettered ?? 0} dead-lettered, ${c.pages ?? 0} pages since ${live.startedAt}`,
     );
+    if (live.sweepCallsPerHour !== undefined) {
+      lines.push(`  late arrivals  ${c.lateCaught ?? 0} caught (${c.lateBeyondCeiling ?? 0} beyond the ceiling); sweeps ${live.sweepCallsPerHour} calls/h, ${live.sweepMegabytesPerHour} MB/h`);
+    }
+    if (c.rangesVerified) lines.push(`  re-count       ${c.rangesVerified} closed ranges proved, ${c.rangesIncomplete ?? 0} incomplete (their missing documents delivered)`);
   } else {
     lines.push('  last errors    unknown: the process was not reachable');
   }

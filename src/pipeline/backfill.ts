@@ -1,4 +1,4 @@
-import { freshCheckpoint, type Checkpoint, type CheckpointStore } from '../checkpoint/checkpoint.js';
+import { freshCheckpoint, underCurrentKeys, type Checkpoint, type CheckpointStore } from '../checkpoint/checkpoint.js';
 import { iso } from '../time.js';
 import { forward, type Control, type Pipeline } from './pipeline.js';
 
@@ -40,9 +40,10 @@ async function backfillSlice<P>({ window, pipeline: p, store }: BackfillSlice<P>
   const saved = (await store.load()) as Checkpoint<P> | undefined;
   const position = saved ? p.source.parsePosition(saved.position) : undefined;
   const resumed = position !== undefined && !p.source.finished(position);
+  // A window read again may hold documents of any writer (the old forwarder, release 0.1): adopt them.
   const start: Checkpoint<P> = resumed
-    ? { ...saved!, position: position! }
-    : freshCheckpoint(p.source.kind, p.source.startAt(window.from));
+    ? underCurrentKeys({ ...saved!, position: position! })
+    : freshCheckpoint(p.source.kind, p.source.startAt(window.from), { adopt: true });
   p.log.info({ checkpoint: store.location, resumed, from: iso(window.from), to: iso(window.to) }, 'backfill slice starting');
   const outcome = await forward(p, start, store, control);
   return { complete: outcome.ended, resumed };

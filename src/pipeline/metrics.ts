@@ -26,10 +26,23 @@ export const pipelineMetrics: readonly MetricDefinition<PipelineView>[] = [
     help: 'Late events found that arrived later than the lateness ceiling (delivered, but beyond what is promised).',
     read: (v) => v?.stats.lateBeyondLimit ?? 0,
   },
+  { name: 'ranges_verified_total', type: 'counter', help: 'Closed ranges re-counted after the lateness ceiling (EKS_FORWARDER_RECOUNT_SHARE).', read: (v) => v?.stats.rangesVerified ?? 0 },
+  {
+    name: 'ranges_incomplete_total',
+    type: 'counter',
+    help: 'Re-counted ranges where documents were missing from the store (they were then delivered).',
+    read: (v) => v?.stats.rangesIncomplete ?? 0,
+  },
   { name: 'dead_letters_spooled_total', type: 'counter', help: 'Dead letters the store refused, kept in the local spool instead.', read: (v) => v?.stats.spooled ?? 0 },
   { name: 'dead_letter_spool_size', type: 'gauge', help: 'Dead letters waiting in the local spool for the store to take them.', read: (v) => v?.spooled ?? 0 },
   { name: 'events_invalid_total', type: 'counter', help: 'Audit-stream events that did not parse as audit events.', read: (v) => v?.stats.invalid ?? 0 },
   { name: 'documents_already_present_total', type: 'counter', help: 'Documents that were already indexed (replays absorbed by the deterministic id).', read: (v) => v?.stats.alreadyPresent ?? 0 },
+  {
+    name: 'documents_held_under_other_ids_total',
+    type: 'counter',
+    help: 'Of those, documents found by content under another id (written by release 0.1 or the old forwarder) and not written again.',
+    read: (v) => v?.stats.heldUnderOtherIds ?? 0,
+  },
   { name: 'documents_rejected_total', type: 'counter', help: 'Documents Elasticsearch refused for good (dead-lettered instead).', read: (v) => v?.stats.rejected ?? 0 },
   { name: 'pages_total', type: 'counter', help: 'FilterLogEvents pages forwarded and checkpointed.', read: (v) => v?.stats.pages ?? 0 },
   {

@@ -1,7 +1,8 @@
-import { freshCheckpoint, type Checkpoint, type CheckpointStore } from '../checkpoint/checkpoint.js';
+import { freshCheckpoint, underCurrentKeys, type Checkpoint, type CheckpointStore } from '../checkpoint/checkpoint.js';
 import { errorText } from '../error-text.js';
 import { iso } from '../time.js';
 import { forward, summary, type Control, type Pipeline } from './pipeline.js';
+import { transformBatch } from '../transform/transform-batch.js';
 import { waitTicking } from '../wait.js';
 
 export interface RunOptions {
@@ -21,6 +22,12 @@ export async function runLoop<P>(p: Pipeline<P>, store: CheckpointStore, control
   if (checkpoint) {
     checkpoint = { ...checkpoint, position: p.source.parsePosition(checkpoint.position) };
     p.stats.checkpointLoaded(checkpoint);
+    const current = underCurrentKeys(checkpoint);
+    if (current !== checkpoint) {
+      p.log.info({ adoptBefore: iso(current.adoptBefore!) }, 'checkpoint of a release with other document ids: documents it wrote are matched by content, not written again');
+      checkpoint = current;
+      await store.save(checkpoint);
+    }
   } else {
     // Saved before anything is written: once this process has delivered a batch, "the newest
     // delivered document" no longer marks where reading stopped (batches need not be in time order).
@@ -46,13 +53,49 @@ export async function runLoop<P>(p: Pipeline<P>, store: CheckpointStore, control
   p.log.info({ ...summary(p.stats) }, 'stopped');
 }
 
+/**
+ * Where a first run starts. Over documents already delivered (the old forwarder's, a previous
+ * install's) it starts a lateness ceiling before the newest, to cover that writer's lagging
+ * streams and unflushed chunks, and adopts by content what they hold: no gap, no duplicate.
+ */
 async function firstCheckpoint<P>(p: Pipeline<P>, control: Control, opts: RunOptions): Promise<Checkpoint<P>> {
   // Waits out an outage of the sink: guessing a start instead could leave a gap.
   const newest = await p.sink.newestDelivered(control.stop);
   const now = Date.now();
+  if (newest === undefined) {
+    const start = Math.min(opts.startFrom ?? now - 60 * 60_000, now);
+    p.log.info({ start: iso(start), from: opts.startFrom ? '--start-from' : 'one hour ago' }, 'no checkpoint yet');
+    return freshCheckpoint(p.source.kind, p.source.startAt(start));
+  }
   // A future-dated document must not make the first start skip the range up to it.
-  const start = Math.min(newest ?? opts.startFrom ?? now - 60 * 60_000, now);
-  const from = newest ? (newest > now ? 'now (the newest delivered document is in the future)' : 'newest delivered document') : opts.startFrom ? '--start-from' : 'one hour ago';
-  p.log.info({ start: iso(start), from }, 'no checkpoint yet');
-  return freshCheckpoint(p.source.kind, p.source.startAt(start));
+  const newestHere = Math.min(newest, now);
+  if (!(await holdsEventsBefore(p, newestHere, control))) {
+    const start = Math.min(opts.startFrom ?? now - 60 * 60_000, now);
+    p.log.warn(
+      { start: iso(start), from: opts.startFrom ? '--start-from' : 'one hour ago', newest: iso(newest) },
+      "no checkpoint yet; the store's newest documents are not this log group's events (another cluster's under the same index suffix?): not starting from them",
+    );
+    return freshCheckpoint(p.source.kind, p.source.startAt(start), { adopt: true });
+  }
+  const start = newestHere - p.source.latenessCeilingMs;
+  const from = newest > now ? 'now (the newest delivered document is in the future)' : 'newest delivered document';
+  p.log.info({ start: iso(start), from, minus: 'the lateness ceiling', newest: iso(newest) }, 'no checkpoint yet; documents already delivered are matched by content, not written again');
+  return freshCheckpoint(p.source.kind, p.source.startAt(start), { adopt: true });
+}
+
+/**
+ * Whether the store holds any of this source's events of the lateness ceiling before `at`: one
+ * batch read, one lookup by content. It tells this cluster's documents from another cluster's
+ * under a shared index suffix, which must never set where reading starts.
+ */
+async function holdsEventsBefore<P>(p: Pipeline<P>, at: number, control: Control): Promise<boolean> {
+  const source = p.source.upTo(at);
+  // One short read: a graceful stop waits for it, so what is saved next is never a guess.
+  const read = { stop: new AbortController().signal, signal: control.signal };
+  for await (const batch of source.read(source.startAt(at - p.source.latenessCeilingMs), read)) {
+    const records = transformBatch(batch.events, p.transform).records.filter((r) => r.kind === 'audit');
+    if (records.length > 0) return (await p.sink.heldUnderOtherIds(records, control.signal)).size > 0;
+    if (batch.end) break;
+  }
+  return false;
 }

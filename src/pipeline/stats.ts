@@ -13,6 +13,8 @@ export class Stats {
   forwarded = 0;
   created = 0;
   alreadyPresent = 0;
+  /** Of those, found by content under another id (release 0.1's, the old forwarder's) and not written. */
+  heldUnderOtherIds = 0;
   filtered = 0;
   /** Events that did not parse as audit events. */
   invalid = 0;
@@ -23,6 +25,9 @@ export class Stats {
   lateCaught = 0;
   /** Of those, events that arrived later than the source promises to wait for (delivered all the same). */
   lateBeyondLimit = 0;
+  /** Closed ranges re-counted after the ceiling, and of those, ranges where documents were missing (then delivered). */
+  rangesVerified = 0;
+  rangesIncomplete = 0;
   /** Dead letters the store refused, kept in the local spool instead. */
   spooled = 0;
   /** When the spool was last offered to the store again (epoch ms). */

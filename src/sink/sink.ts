@@ -3,6 +3,16 @@ import type { SinkRecord } from '../transform/record.js';
 
 export type { SinkRecord } from '../transform/record.js';
 
+/** A stored audit document as `verify` sees it: the key of its content, and where to find it. */
+export interface StoredDocument {
+  key: string;
+  /** The store's own name for it (`index/id`). */
+  id: string;
+}
+
+/** Whose documents `verify` judges: this forwarder's, or every document under the cluster's index pattern (a cut-over). */
+export type VerifyScope = 'forwarder' | 'cluster';
+
 /** What the store did with one record. */
 export type WriteOutcome =
   | { result: 'stored' }
@@ -28,10 +38,15 @@ export interface Sink {
   write(records: readonly SinkRecord[], signal: AbortSignal): Promise<WriteOutcome[]>;
   /** Timestamp (epoch ms) of the newest audit event already delivered for this cluster; waits out an outage. */
   newestDelivered(stop: AbortSignal): Promise<number | undefined>;
-  /** `verify`: the keys of `records` the store does not hold. */
-  missing(records: readonly SinkRecord[]): Promise<string[]>;
-  /** `verify`: keys of the audit documents stored with an event time in [from, to] (epoch ms). */
-  storedBetween(from: number, to: number): AsyncIterable<string>;
+  /**
+   * Keys of `records` whose event the store holds under another id (release 0.1's `auditID:stage`,
+   * the operator's forwarder's), found by content anywhere in the cluster's documents.
+   */
+  heldUnderOtherIds(records: readonly SinkRecord[], signal: AbortSignal): Promise<Set<string>>;
+  /** `verify`: the keys of `records` the store does not hold, under any id, in `scope`. */
+  missing(records: readonly SinkRecord[], scope: VerifyScope): Promise<string[]>;
+  /** `verify`: the audit documents in `scope` with an event time in [from, to] (epoch ms): dedup key (from content) and the store's id. */
+  storedBetween(from: number, to: number, scope: VerifyScope): AsyncIterable<StoredDocument>;
   doctor(ctx: DoctorContext): Promise<DoctorResult[]>;
   close(): Promise<void>;
 }

@@ -10,6 +10,8 @@ export interface SourceBatch<P> {
   lateBefore?: number;
   /** A late event ingested more than this after its timestamp came beyond what is promised: delivered, and said. */
   lateLimitMs?: number;
+  /** Every event of this batch was read before and should be stored: it re-counts a closed range (see `drained`). */
+  proving?: boolean;
   /** This batch completes a pass over everything there was to read (a window drained). */
   drained?: boolean;
   /** Nothing more to read after this batch (a closed window drained for good). */
@@ -43,10 +45,14 @@ export interface Source<P = unknown> {
   readonly identity: readonly string[];
   /** Where its health and retries are reported (`cloudwatch`). */
   readonly target: string;
+  /** How late an event may arrive and still be read (ms): how far back a cut-over starts. */
+  readonly latenessCeilingMs: number;
   /** Validates a saved position; throws, saying what is wrong, for one it cannot resume from. */
   parsePosition(saved: unknown): P;
   /** The position of a first start at `start` (epoch ms), when nothing was checkpointed. */
   startAt(start: number): P;
+  /** The same source, on the same client and budget, over the closed range up to `to` (epoch ms): it ends there. */
+  upTo(to: number): Source<P>;
   /** Batches from `from` on, one requested at a time (back-pressure), until the source ends or `stop`. */
   read(from: P, control: ReadControl): AsyncGenerator<SourceBatch<P>>;
   /** The position says there is nothing more to read (a backfill slice completed). */

@@ -18,11 +18,3 @@ function objectName(event: AuditEvent): string {
   for (const c of candidates) if (typeof c === 'string' && c !== '') return c;
   return '-';
 }
-
-/**
- * The dedup key is a pure function of (auditID, stage), the identity of an audit event, so any
- * replay of any window delivers the same document again instead of a second one.
- */
-export function documentId(event: AuditEvent): string {
-  return `${event.auditID}:${event.stage}`;
-}

@@ -1,7 +1,8 @@
 import type { SourceEvent } from '../event.js';
 import type { SinkRecord } from './record.js';
 import { parseAuditEvent } from './audit-event.js';
-import { calicoDocument, documentId } from './calico-document.js';
+import { calicoDocument } from './calico-document.js';
+import { dedupKey } from './dedup-key.js';
 import { deadLetter, deadLetterId } from './dead-letter.js';
 import { applyPolicy, type CompiledPolicy } from './policy.js';
 
@@ -35,7 +36,7 @@ export function transformBatch(events: readonly SourceEvent[], ctx: TransformCon
       filtered += 1;
       continue;
     }
-    records.push({ kind: 'audit', key: documentId(kept), document: calicoDocument(kept), event });
+    records.push({ kind: 'audit', key: dedupKey(kept), document: calicoDocument(kept), event });
   }
   return { records, filtered, invalid };
 }

@@ -1,5 +1,4 @@
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -115,14 +114,12 @@ describe('pipeline → Stats/Health → metrics', () => {
     expect((p.stats.checkpoint?.position as CloudWatchPosition).done).toBe(true);
   });
 
-  it('an unreachable Elasticsearch makes the process unready, counts retries and failed bulks, and never shows the password', async () => {
+  it('an Elasticsearch that drops every bulk request makes the process unready, counts retries and failed bulks, and never shows the password', async () => {
     const seeded = await seedCluster({ prefix: 'opsdown', events: 300, seed: 910, auditStreams: 1 });
-    const closed = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const port = (s.address() as { port: number }).port;
-        s.close(() => resolve(port));
-      });
-    });
+    // Searches (the lookup of documents under other ids, before a backfill writes) go through; every bulk is reset.
+    const proxy = await startFaultProxy({ target: process.env.ELASTIC_URL!, rules: [{ match: { pathPrefix: '/_bulk' }, fault: { kind: 'reset' } }] });
+    cleanup.push(() => proxy.close());
+    const closed = Number(new URL(proxy.url).port);
     const settings = resolveSettings(settingsFromEnv({ ...seeded.env, ELASTIC_URL: `http://forwarder:Sup3rSecret@127.0.0.1:${closed}` }));
     const { p, health } = pipelineFor(settings, process.env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS!, seeded.window);
     cleanup.push(() => closePipeline(p));

@@ -60,7 +60,7 @@ describe('status', () => {
 
   it('with no checkpoint yet, says where a first run starts', async () => {
     const text = formatStatus(await collectStatus({ store: storeWith(), format: positionFormat, url: `http://127.0.0.1:${await freePort()}`, now: T0 }), positionFormat);
-    expect(text).toMatch(/none yet {5}a first run starts at the newest indexed document/);
+    expect(text).toMatch(/none yet {5}a first run starts a lateness ceiling before the newest indexed document/);
     expect(text).toContain('lag            unknown (nothing forwarded yet)');
   });
 
@@ -73,6 +73,11 @@ describe('status', () => {
     stats.eventsRead = 50;
     stats.forwarded = 40;
     stats.newestForwarded = T0 - 45_000;
+    stats.rangesVerified = 4;
+    stats.rangesIncomplete = 1;
+    // Within the first minute, rates are per the first minute: 120 pages read again is 7,200 an hour.
+    c.pipeline.source.stats.sweepPages = 120;
+    c.pipeline.source.stats.sweepBytes = 60e6;
     stats.checkpointSaved(
       { version: 2, source: 'cloudwatch', position: { groupName: GROUP, streamPrefix: 'kube-apiserver-audit-', windowStart: T0 - 300_000 }, updatedAt: new Date(T0 - 5_000).toISOString() },
       T0 - 5_000,
@@ -94,6 +99,8 @@ describe('status', () => {
     expect(text).toMatch(/cloudwatch {5}ok; no errors/);
     expect(text).toContain('elasticsearch  FAILING; last error 2026-03-01T12:00:00.000Z: ResponseError: Response Error 503');
     expect(text).toContain('counters       50 read, 40 forwarded, 0 filtered, 0 dead-lettered, 0 pages since');
+    expect(text).toContain('late arrivals  0 caught (0 beyond the ceiling); sweeps 7200 calls/h, 3600 MB/h');
+    expect(text).toContain('re-count       4 closed ranges proved, 1 incomplete (their missing documents delivered)');
   });
 
   it('treats a non-200 answer as not reachable', async () => {

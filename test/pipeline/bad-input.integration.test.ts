@@ -5,7 +5,7 @@ import { CW_EVENT_OVERHEAD_BYTES, CW_MAX_EVENT_BYTES } from '../../localstack/sc
 import { putEvents } from '../../localstack/seed.js';
 import { CreateLogGroupCommand, CreateLogStreamCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { runCli } from '../support/cli.js';
-import { loadCorpus } from '../support/corpus.js';
+import { keyOf, loadCorpus } from '../support/corpus.js';
 import { elasticClient, idCounts } from '../support/elastic.js';
 import { auditIndexPattern, cloudwatchClient, deadLetterIndex, forwarderEnv, uniqueCluster } from '../support/scenario.js';
 
@@ -18,7 +18,7 @@ function validEvent(patch: (e: Record<string, unknown>) => void = () => undefine
   const event = structuredClone(template);
   event.auditID = randomUUID();
   patch(event);
-  return { id: `${event.auditID}:ResponseComplete`, message: JSON.stringify(event) };
+  return { id: keyOf(event), message: JSON.stringify(event) };
 }
 
 describe('bad input is counted and kept as a dead letter; its valid neighbours go through', () => {

@@ -10,6 +10,8 @@ import type { Sink, SinkRecord, WriteOutcome } from '../../src/sink/sink.js';
 import type { ReadControl, Source, SourceBatch } from '../../src/source/source.js';
 import { compilePolicy, DEFAULT_POLICY } from '../../src/transform/policy.js';
 import { loadCorpus } from '../support/corpus.js';
+import { dedupKey, KEY_SCHEME, type KeyedEvent } from '../../src/transform/dedup-key.js';
+import { transformBatch } from '../../src/transform/transform-batch.js';
 
 /** Corpus events the default policy keeps, as a source would hand them over. */
 const kept = loadCorpus()
@@ -25,6 +27,7 @@ class FakeSource implements Source<number> {
   readonly kind = 'fake';
   readonly identity = ['fake'];
   readonly target = 'fake';
+  readonly latenessCeilingMs = 0;
   /** Batches handed to the pipeline so far. */
   yielded = 0;
 
@@ -36,6 +39,9 @@ class FakeSource implements Source<number> {
   }
   startAt(): number {
     return 0;
+  }
+  upTo(): FakeSource {
+    return this;
   }
   finished(p: number): boolean {
     return p >= this.batches.length;
@@ -74,6 +80,13 @@ class FakeSink implements Sink {
   failures = 0;
   /** Keys refused for good. */
   refuse = new Set<string>();
+  /** Keys of events stored under other ids (by an earlier writer). */
+  elsewhere = new Set<string>();
+  asked = 0;
+  async heldUnderOtherIds(records: readonly SinkRecord[]) {
+    this.asked += records.length;
+    return new Set(records.filter((r) => this.elsewhere.has(r.key)).map((r) => r.key));
+  }
   async prepare() {}
   async write(records: readonly SinkRecord[]): Promise<WriteOutcome[]> {
     this.writes += 1;
@@ -185,8 +198,7 @@ describe('the pipeline loop (in-memory source and sink)', () => {
     const source = new FakeSource(batches(2, 3));
     const sink = new FakeSink();
     const refusedEvent = batches(2, 3)[0]!.events[1]!;
-    const key = (JSON.parse(refusedEvent.message) as { auditID: string; stage: string });
-    sink.refuse.add(`${key.auditID}:${key.stage}`);
+    sink.refuse.add(dedupKey(JSON.parse(refusedEvent.message) as KeyedEvent));
     const p = pipelineOf(source, sink);
     const store = new MemoryStore();
     await forward(p, start(), store, control());
@@ -295,17 +307,88 @@ describe('the pipeline loop (in-memory source and sink)', () => {
     expect(sink.stored.has('s/0')).toBe(true);
   });
 
-  it('never makes a first start after now, whatever the newest delivered document says', async () => {
+  it('adopts, by content, what the store holds under other ids for events ingested before adoptBefore, and writes the rest', async () => {
     const sink = new FakeSink();
-    sink.newestDelivered = async () => Date.now() + 3_600_000;
+    const all = batches(2, 3);
+    const p = pipelineOf(new FakeSource(all), sink);
+    const keys = transformBatch(all.flatMap((b) => b.events), p.transform).records.map((r) => r.key);
+    // Events 0..5 are ingested at 1000..1005: the first four before adoptBefore, two of those held elsewhere.
+    sink.elsewhere.add(keys[1]!).add(keys[2]!).add(keys[5]!);
+    await forward(p, { ...start(), adoptBefore: 1_004 }, new MemoryStore(), control());
+    expect(sink.asked).toBe(4);
+    expect(new Set(auditKeys(sink))).toEqual(new Set([keys[0], keys[3], keys[4], keys[5]]));
+    expect(p.stats).toMatchObject({ created: 4, alreadyPresent: 2, heldUnderOtherIds: 2, forwarded: 6 });
+  });
+
+  it('looks nothing up by content without adoptBefore (the steady state costs no search)', async () => {
+    const sink = new FakeSink();
+    await forward(pipelineOf(new FakeSource(batches(2, 3)), sink), start(), new MemoryStore(), control());
+    expect(sink.asked).toBe(0);
+  });
+
+  /** runLoop's first start over a store whose newest document is `newest`, holding this source's events or not. */
+  async function firstStart(newest: number, holdsOurs: boolean) {
+    const sink = new FakeSink();
+    sink.newestDelivered = async () => newest;
+    const all = batches(1, 3);
+    if (holdsOurs) sink.elsewhere.add(transformBatch(all[0]!.events, pipelineOf(new FakeSource([]), sink).transform).records[0]!.key);
     const starts: number[] = [];
-    const source = Object.assign(new FakeSource([]), { startAt: (t: number) => (starts.push(t), 0) });
+    const source = Object.assign(new FakeSource(all), { startAt: (t: number) => (starts.push(t), 0), latenessCeilingMs: 900_000 });
+    const stop = new AbortController();
+    stop.abort();
+    const store = new MemoryStore();
+    const before = Date.now();
+    await runLoop(pipelineOf(source, sink), store, { stop: stop.signal, signal: new AbortController().signal }, { retryAfterMs: 1_000 });
+    return { start: starts.at(-1)!, before, after: Date.now(), saved: store.saved! };
+  }
+
+  it('starts a first run over delivered documents a lateness ceiling before the newest, adopting what is there', async () => {
+    const newest = Date.now() - 3_600_000;
+    const { start, before, saved } = await firstStart(newest, true);
+    expect(start).toBe(newest - 900_000);
+    expect(saved.adoptBefore).toBeGreaterThan(before);
+  });
+
+  it('never makes a first start after now, whatever the newest delivered document says', async () => {
+    const { start, before, after } = await firstStart(Date.now() + 3_600_000, true);
+    expect(start).toBeGreaterThanOrEqual(before - 900_000);
+    expect(start).toBeLessThanOrEqual(after - 900_000);
+  });
+
+  it("never takes the start from documents that are not this source's events (another cluster's under a shared suffix)", async () => {
+    const { start, before, after, saved } = await firstStart(Date.now() - 60_000, false);
+    expect(start).toBeGreaterThanOrEqual(before - 3_600_000);
+    expect(start).toBeLessThanOrEqual(after - 3_600_000);
+    expect(saved.adoptBefore).toBeGreaterThan(before);
+  });
+
+  it('upgrades a checkpoint made under release 0.1\'s ids: what was ingested until now is adopted, and that is saved', async () => {
+    const store = new MemoryStore();
+    store.saved = start(3);
     const stop = new AbortController();
     stop.abort();
     const before = Date.now();
-    await runLoop({ ...pipelineOf(source, sink) }, new MemoryStore(), { stop: stop.signal, signal: new AbortController().signal }, { retryAfterMs: 1_000 });
-    expect(starts).toHaveLength(1);
-    expect(starts[0]).toBeGreaterThanOrEqual(before);
-    expect(starts[0]).toBeLessThanOrEqual(Date.now());
+    await runLoop(pipelineOf(new FakeSource([]), new FakeSink()), store, { stop: stop.signal, signal: new AbortController().signal }, { retryAfterMs: 1_000 });
+    expect(store.saved).toMatchObject({ position: 3, keys: KEY_SCHEME });
+    expect(store.saved!.adoptBefore).toBeGreaterThan(before);
+  });
+  it('counts a re-counted range as verified, and as incomplete when it had to deliver what the store lacked', async () => {
+    const sink = new FakeSink();
+    const all = batches(4, 2);
+    // Ranges 1 (batches 0-1) and 2 (batches 2-3); the store lacks one document of range 2.
+    const p0 = pipelineOf(new FakeSource(all), sink);
+    await forward(p0, start(), new MemoryStore(), control());
+    const lost = auditKeys(sink)[5]!;
+    sink.stored.delete(lost);
+    const proving = all.map((b, i) => ({ ...b, proving: true, drained: i % 2 === 1 }));
+    const source = Object.assign(new FakeSource(all), {
+      async *read() {
+        for (const [i, b] of proving.entries()) yield { ...b, position: i + 1, lateBefore: 10_000, end: i === proving.length - 1 };
+      },
+    });
+    const p = pipelineOf(source, sink);
+    await forward(p, start(), new MemoryStore(), control());
+    expect(p.stats).toMatchObject({ rangesVerified: 2, rangesIncomplete: 1, created: 1 });
+    expect(sink.stored.has(lost)).toBe(true);
   });
 });

@@ -26,7 +26,7 @@ describe('verify proves a window complete, or names what is missing or extra', (
   it('passes on a completely forwarded window', async () => {
     const result = await verify();
     const report = JSON.parse(result.stdout);
-    expect(report).toMatchObject({ complete: true, expected: seeded.expected.size, found: seeded.expected.size, missing: 0, unexpected: 0, deadLettersExpected: 1, deadLettersMissing: 0 });
+    expect(report).toMatchObject({ complete: true, scope: 'forwarder', expected: seeded.expected.size, found: seeded.expected.size, missing: 0, unexpected: 0, duplicates: 0, deadLettersExpected: 1, deadLettersMissing: 0 });
     expect(result.code).toBe(0);
   });
 
@@ -71,7 +71,7 @@ describe('verify proves a window complete, or names what is missing or extra', (
     // Few enough to fit the sample, so every one of them must be named.
     expect([...report.sampleMissing].sort()).toEqual([...deleted, ...addedIds].sort());
     expect(report.unexpected).toBe(1);
-    expect(report.sampleUnexpected).toEqual(['forged-audit-id:ResponseComplete']);
+    expect(report.sampleUnexpected).toEqual([`${someIndex}/forged-audit-id:ResponseComplete`]);
 
     const text = await runCli(['verify', '--from', new Date(seeded.window.from).toISOString(), '--to', new Date(seeded.window.to).toISOString()], seeded.env);
     expect(text.stdout).toMatch(/INCOMPLETE/);

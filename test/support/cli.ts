@@ -93,7 +93,7 @@ export function startCli(args: string[], env: Record<string, string | undefined>
 }
 
 /** The CloudWatch position of the run checkpoint in a state directory, if one was saved. */
-export function readRunCheckpoint(stateDir: string): { nextToken?: string; windowEnd?: number; windowStart: number; readUpTo?: number } | undefined {
+export function readRunCheckpoint(stateDir: string): { nextToken?: string; windowEnd?: number; windowStart: number; readUpTo?: number; sweptUpTo?: Record<string, number> } | undefined {
   const file = readdirSync(stateDir).find((f) => f.startsWith('run-') && f.endsWith('.json'));
   return file ? (JSON.parse(readFileSync(path.join(stateDir, file), 'utf8')) as { position: ReturnType<typeof readRunCheckpoint> }).position : undefined;
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dedupKey, type KeyedEvent } from '../../src/transform/dedup-key.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -27,4 +28,9 @@ export function keptPodCreate(): Record<string, unknown> {
     .find((e) => e.verb === 'create' && e.stage === 'ResponseComplete' && e.level === 'RequestResponse' && e.objectRef?.resource === 'pods');
   if (!found) throw new Error('the corpus has no pod create at RequestResponse');
   return found;
+}
+
+/** The document id the forwarder gives an audit event held as plain JSON (the project's own dedup key). */
+export function keyOf(event: object): string {
+  return dedupKey(event as KeyedEvent);
 }

@@ -1,4 +1,5 @@
 import { Client } from '@elastic/elasticsearch';
+import { dedupKey, type KeyedEvent } from '../../src/transform/dedup-key.js';
 
 export function elasticClient(): Client {
   const node = process.env.ELASTIC_URL;
@@ -22,6 +23,24 @@ export async function idCounts(client: Client, index: string): Promise<Map<strin
   });
   for await (const page of pages) {
     for (const h of page.body.hits.hits) counts.set(h._id!, (counts.get(h._id!) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/**
+ * Every audit document under an index pattern by its dedup key computed from content, with how
+ * often each occurs: a duplicate shows as > 1 even when the copies have different ids.
+ */
+export async function keyCounts(client: Client, index: string): Promise<Map<string, number>> {
+  await client.indices.refresh({ index, ignore_unavailable: true, allow_no_indices: true });
+  const counts = new Map<string, number>();
+  if ((await client.count({ index, ignore_unavailable: true, allow_no_indices: true })).count === 0) return counts;
+  const pages = client.helpers.scrollSearch<KeyedEvent>({ index, ignore_unavailable: true, allow_no_indices: true, size: 5_000, query: { match_all: {} } });
+  for await (const page of pages) {
+    for (const h of page.body.hits.hits) {
+      const key = dedupKey(h._source!);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
   }
   return counts;
 }

@@ -21,7 +21,7 @@ export function uniqueCluster(prefix: string): string {
 export interface SeededCluster {
   cluster: string;
   scenario: Scenario;
-  /** Document ids the default policy selects: `${auditID}:${stage}`. */
+  /** Document ids (dedup keys) the default policy selects. */
   expected: Set<string>;
   /** Audit-stream events that are not audit events (truncated ...), as `${stream}/${eventId}`-less raw messages. */
   invalidMessages: string[];

@@ -3,12 +3,12 @@ import type { Logger } from 'pino';
 import type { DoctorContext, DoctorResult, HealthReporter } from '../../component.js';
 import { errorText } from '../../error-text.js';
 import { retryTransient } from '../../retry.js';
-import type { Sink, SinkRecord, WriteOutcome } from '../sink.js';
+import type { Sink, SinkRecord, StoredDocument, VerifyScope, WriteOutcome } from '../sink.js';
 import { isTransientElasticError, writeAll } from './bulk-writer.js';
 import { elasticsearchDoctor } from './doctor.js';
 import { ensureIndexTemplates } from './index-template.js';
 import { newestIndexedTimestamp } from './newest-indexed.js';
-import { missingKeys, storedKeysBetween } from './presence.js';
+import { auditIndexPattern, keysHeldByContent, missingKeys, storedKeysBetween } from './presence.js';
 import type { ElasticsearchSettings } from './settings.js';
 
 /** Upper bounds (seconds) of the bulk request duration buckets; the last bucket is +Inf. */
@@ -101,12 +101,26 @@ export class ElasticsearchSink implements Sink {
     );
   }
 
-  missing(records: readonly SinkRecord[]): Promise<string[]> {
-    return missingKeys(this.o.client, records, this.o.settings);
+  heldUnderOtherIds(records: readonly SinkRecord[], signal: AbortSignal): Promise<Set<string>> {
+    const audit = records.filter((r) => r.kind === 'audit');
+    if (audit.length === 0) return Promise.resolve(new Set());
+    return retryTransient(() => keysHeldByContent(this.o.client, audit, auditIndexPattern(this.o.settings.indexSuffix, 'cluster')), {
+      signal,
+      isTransient: isTransientElasticError,
+      onRetry: (err) => {
+        this.stats.retries += 1;
+        this.o.health.failed(this.target, err);
+        this.o.log.warn({ err: errorText(err) }, 'Elasticsearch search for documents under other ids failed; retrying');
+      },
+    });
   }
 
-  storedBetween(from: number, to: number): AsyncIterable<string> {
-    return storedKeysBetween(this.o.client, this.o.settings.indexSuffix, from, to);
+  missing(records: readonly SinkRecord[], scope: VerifyScope): Promise<string[]> {
+    return missingKeys(this.o.client, records, this.o.settings, scope);
+  }
+
+  storedBetween(from: number, to: number, scope: VerifyScope): AsyncIterable<StoredDocument> {
+    return storedKeysBetween(this.o.client, auditIndexPattern(this.o.settings.indexSuffix, scope), from, to);
   }
 
   doctor(ctx: DoctorContext): Promise<DoctorResult[]> {

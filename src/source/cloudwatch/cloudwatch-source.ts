@@ -80,18 +80,28 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
    */
   private readonly delays: number[] = [];
   private skewWarnedAt = Number.NEGATIVE_INFINITY;
+  private readonly recountAllowance: RecountAllowance;
+
+  get latenessCeilingMs(): number {
+    return this.o.settings.latenessCeilingMs;
+  }
 
   constructor(private readonly o: CloudWatchSourceOptions) {
     this.identity = [o.settings.groupName, o.settings.streamPrefix];
     this.stats = o.stats;
     this.sweeps = sweepsFor(o.settings);
-    this.stats.overlapMs = Math.max(...this.sweeps.map((s) => s.ageMs));
+    this.recountAllowance = new RecountAllowance(o.settings.recountShare * o.settings.requestsPerSecond);
+    this.stats.overlapMs = Math.max(...this.sweeps.filter((s) => !s.recount).map((s) => s.ageMs));
     this.under = createHash('sha256').update(`${o.settings.streamPrefix}\n${o.filterPattern ?? ''}`).digest('hex').slice(0, 16);
   }
 
   /** A source over the same client, budget, clock and counters, reading in another mode (a backfill slice). */
   sibling(mode: CloudWatchMode): CloudWatchSource {
     return new CloudWatchSource({ ...this.o, mode });
+  }
+
+  upTo(to: number): CloudWatchSource {
+    return this.sibling({ kind: 'window', to });
   }
 
   parsePosition(saved: unknown): CloudWatchPosition {
@@ -133,7 +143,7 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
       if (plans.length === 0) {
         await this.learnAwsTime(control.signal);
         const now = this.o.clock.now();
-        plans = planPoll(position, this.sweeps, now, now - this.settleMs(), this.o.clock.known);
+        plans = planPoll(position, this.recountAllowance.due() ? this.sweeps : this.sweeps.filter((s) => !s.recount), now, now - this.settleMs(), this.o.clock.known);
       }
       for (const plan of plans) {
         if (plan) position = { ...position, windowStart: plan.start, windowEnd: plan.end, sweep: plan.sweep, pass: undefined, nextToken: undefined, tokenAfter: undefined, under: this.under };
@@ -225,6 +235,7 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
     const { settings, client, log, health, stats, clock } = this.o;
     const patterns = this.o.filterPattern ? [this.o.filterPattern, TRUNCATED_PATTERN] : [undefined];
     const sweeping = start.sweep !== undefined;
+    const proving = this.sweeps.some((s) => s.recount && s.ageMs === start.sweep);
     let position = start;
     for (let pass = start.pass ?? 0; pass < patterns.length; pass++) {
       const last = pass === patterns.length - 1;
@@ -262,6 +273,7 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
             stats.sweepPages += 1;
             stats.sweepBytes += page.bytes;
           }
+          if (proving) this.recountAllowance.spend();
           for (const e of page.events) {
             clock.observeIngestion(e.ingestionTime);
             if (sweeping) this.delays.push(e.ingestionTime - e.timestamp);
@@ -273,7 +285,7 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
             : last
               ? afterDrain(position)
               : { ...position, pass: pass + 1, nextToken: undefined, tokenAfter: undefined, under: this.under };
-          yield { events: page.events, position, lateBefore: start.readUpTo, lateLimitMs: settings.latenessCeilingMs, drained };
+          yield { events: page.events, position, lateBefore: start.readUpTo, lateLimitMs: settings.latenessCeilingMs, drained, ...(proving ? { proving } : {}) };
         }
       } catch (err) {
         if (!control.signal.aborted) health.failed(this.target, err);
@@ -288,5 +300,29 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
 
   close(): void {
     this.o.client.destroy();
+  }
+}
+
+/**
+ * The re-count's share of the request budget, as a token bucket: it earns `perSecond` calls a
+ * second (at most a few in reserve) and a re-count window is planned only with one in hand, so
+ * over time it spends its share and no more, however far behind it is.
+ */
+class RecountAllowance {
+  private tokens = 0;
+  private at = Date.now();
+
+  constructor(private readonly perSecond: number) {}
+
+  due(): boolean {
+    if (this.perSecond <= 0) return false;
+    const now = Date.now();
+    this.tokens = Math.min(Math.max(3, this.perSecond * 10), this.tokens + ((now - this.at) / 1000) * this.perSecond);
+    this.at = now;
+    return this.tokens >= 1;
+  }
+
+  spend(): void {
+    this.tokens -= 1;
   }
 }

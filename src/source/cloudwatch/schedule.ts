@@ -7,6 +7,8 @@ import type { CloudWatchPosition } from './position.js';
 export interface Sweep {
   ageMs: number;
   everyMs: number;
+  /** The re-count after the ceiling: it proves a range complete, paced by its share of the budget. */
+  recount?: boolean;
 }
 
 /**
@@ -15,9 +17,15 @@ export interface Sweep {
  * there by then, whatever the pattern of its arrival). So each event is read three times at the
  * most, whatever the lateness, and a sweep costs one call per `everyMs` of timestamps.
  */
-export function sweepsFor(s: { latenessFloorMs: number; latenessCeilingMs: number; fetchIntervalMs: number }): Sweep[] {
+export function sweepsFor(s: { latenessFloorMs: number; latenessCeilingMs: number; fetchIntervalMs: number; recountShare?: number }): Sweep[] {
   const ages = [...new Set([s.latenessFloorMs, s.latenessCeilingMs])].sort((a, b) => a - b);
-  return ages.map((age) => ({ ageMs: age + SEARCHABLE_AFTER_MS, everyMs: Math.max(4 * s.fetchIntervalMs, age / 4) }));
+  const sweeps: Sweep[] = ages.map((age) => ({ ageMs: age + SEARCHABLE_AFTER_MS, everyMs: Math.max(4 * s.fetchIntervalMs, age / 4) }));
+  if (s.recountShare) {
+    // Once the ceiling's sweep has surely passed over a range (it waits up to its `everyMs`).
+    const ceiling = sweeps.at(-1)!;
+    sweeps.push({ ageMs: ceiling.ageMs + ceiling.everyMs, everyMs: ceiling.everyMs, recount: true });
+  }
+  return sweeps;
 }
 
 /** An ingested event may take a moment to be searchable: a sweep waits this much past its age. */

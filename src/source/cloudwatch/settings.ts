@@ -14,6 +14,8 @@ export interface CloudWatchSettings {
   prefilter: boolean;
   latenessFloorMs: number;
   latenessCeilingMs: number;
+  /** Share of the request budget (0-1) spent re-counting ranges the ceiling has passed; 0: off. */
+  recountShare: number;
   /** Only when given by the cluster's Secret; otherwise the SDK's default credential chain. */
   awsCredentials?: { accessKeyId: string; secretAccessKey: string };
 }
@@ -77,6 +79,12 @@ const specs = {
     default: '`15m`',
     meaning: 'age at which every range is read again a last time: an event ingested later than this after its timestamp is not promised',
   },
+  recountShare: {
+    env: 'EKS_FORWARDER_RECOUNT_SHARE',
+    flag: '--recount-share',
+    default: '`0` (off)',
+    meaning: 'share of the request budget (0-1) `run` spends re-reading every range once more after the ceiling, to prove it complete; a missing event found is delivered (`ranges_verified_total`, `ranges_incomplete_total`)',
+  },
   awsAccessKeyId: {
     source: 'Secret key aws-id',
     default: 'SDK default chain',
@@ -109,6 +117,15 @@ const schema = z.object({
   prefilter: boolean(false),
   latenessFloor: duration(2 * 60_000),
   latenessCeiling: duration(15 * 60_000),
+  recountShare: optionalText.transform((v, ctx) => {
+    if (v === undefined) return 0;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0 || n > 1) {
+      ctx.addIssue({ code: 'custom', message: `must be a share of the request budget from 0 (off) to 1, got "${v}"` });
+      return z.NEVER;
+    }
+    return n;
+  }),
   awsAccessKeyId: optionalText,
   awsSecretAccessKey: optionalText,
 });
@@ -141,6 +158,7 @@ export const cloudwatchSettings: ComponentSettings<CloudWatchSettings> = {
       prefilter: s.prefilter,
       latenessFloorMs: s.latenessFloor,
       latenessCeilingMs: s.latenessCeiling,
+      recountShare: s.recountShare,
       awsCredentials,
     };
   },

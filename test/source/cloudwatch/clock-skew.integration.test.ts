@@ -4,7 +4,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, startCli } from '../../support/cli.js';
 import { startCloudWatchEmulator, type CloudWatchEmulator } from '../../support/cloudwatch-emulator.js';
-import { keptPodCreate } from '../../support/corpus.js';
+import { keptPodCreate, keyOf } from '../../support/corpus.js';
 import { elasticClient, eventually, idDiff } from '../../support/elastic.js';
 import { auditIndexPattern, forwarderEnv, uniqueCluster } from '../../support/scenario.js';
 
@@ -37,7 +37,7 @@ describe("windows follow AWS's clock, not the pod's (FilterLogEvents emulator, t
       const late = (t - t0) % 1_000 === 0 ? 4_000 + ((t - t0) % 3_000) : 300;
       const event = structuredClone(template);
       event.auditID = randomUUID();
-      expected.add(`${event.auditID}:ResponseComplete`);
+      expected.add(keyOf(event));
       cw.put(group, 'kube-apiserver-audit-1', [{ timestamp: t, ingestionTime: t + late, message: JSON.stringify(event) }]);
     }
     const run = startCli(

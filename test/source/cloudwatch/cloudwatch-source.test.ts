@@ -22,6 +22,7 @@ const settings: CloudWatchSettings = {
   prefilter: false,
   latenessFloorMs: 10_000,
   latenessCeilingMs: 60_000,
+  recountShare: 0,
 };
 
 /** FilterLogEvents answering every window with one page of one event that is not an audit event; records the windows asked for. */

@@ -3,7 +3,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli } from '../../support/cli.js';
 import { startCloudWatchEmulator, type CloudWatchEmulator } from '../../support/cloudwatch-emulator.js';
-import { keptPodCreate } from '../../support/corpus.js';
+import { keptPodCreate, keyOf } from '../../support/corpus.js';
 import { elasticClient, eventually, idDiff } from '../../support/elastic.js';
 import { auditIndexPattern, forwarderEnv, uniqueCluster } from '../../support/scenario.js';
 
@@ -70,8 +70,8 @@ describe('late arrivals under the ceiling, whatever their pattern (FilterLogEven
     for (const a of arrivals(t0)) {
       const event = structuredClone(template);
       event.auditID = randomUUID();
-      expected.add(`${event.auditID}:ResponseComplete`);
-      planned.set(`${event.auditID}:ResponseComplete`, a);
+      expected.add(keyOf(event));
+      planned.set(keyOf(event), a);
       cw.put(group, `kube-apiserver-audit-${a.stream}`, [{ timestamp: a.timestamp, ingestionTime: a.ingestionTime, message: JSON.stringify(event) }]);
     }
     const run = startCli(['run'], {

@@ -32,6 +32,15 @@ describe('the lateness schedule', () => {
     expect(sweepsFor({ ...defaults, latenessFloorMs: 15 * MIN })).toHaveLength(1);
   });
 
+  it('adds a re-count after the ceiling\'s sweep has surely passed, only when it has a share of the budget', () => {
+    expect(sweepsFor({ ...defaults, recountShare: 0 }).some((s) => s.recount)).toBe(false);
+    const sweeps = sweepsFor({ ...defaults, recountShare: 0.1 });
+    expect(sweeps.at(-1)).toEqual({ ageMs: 15 * MIN + SEARCHABLE_AFTER_MS + 4 * MIN, everyMs: 4 * MIN, recount: true });
+    // The ceiling's sweep reads a range at the latest `everyMs` after it reached its age: the re-count comes after that.
+    const ceiling = sweeps.find((s) => s.ageMs === 15 * MIN + SEARCHABLE_AFTER_MS)!;
+    expect(sweeps.at(-1)!.ageMs).toBeGreaterThanOrEqual(ceiling.ageMs + ceiling.everyMs);
+  });
+
   it('reads any event ingested less than the ceiling after its timestamp, whatever its lateness, after it was ingested', () => {
     for (const settings of [defaults, { ...defaults, fetchIntervalMs: 5_000 }, { latenessFloorMs: 2_000, latenessCeilingMs: 12_000, fetchIntervalMs: 500 }]) {
       const polls = Math.ceil((settings.latenessCeilingMs * 6) / settings.fetchIntervalMs);

@@ -1,0 +1,72 @@
+/**
+ * A set of strings kept as 64-bit fingerprints in one typed array: 8 bytes a slot, at most half
+ * full, against ~100 bytes a member for a Set of strings. `verify` holds the keys of every event
+ * of a range; a million of them fit in 32 MB outside the V8 heap. A false `has` needs two keys
+ * sharing 64 bits (about 1 in 10^7 over 10^6 members). Hand-written: npm's compact sets are
+ * Bloom filters (false positives by design) or store the strings themselves.
+ */
+export class FingerprintSet {
+  private slots = new Uint32Array(2 * 1024);
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Adds `key`; false when it was there already. */
+  add(key: string): boolean {
+    if (2 * (this.count + 1) > this.slots.length / 2) this.grow();
+    const [hi, lo] = fingerprint(key);
+    const i = this.find(this.slots, hi, lo);
+    if (this.slots[i] !== 0 || this.slots[i + 1] !== 0) return false;
+    this.slots[i] = hi;
+    this.slots[i + 1] = lo;
+    this.count += 1;
+    return true;
+  }
+
+  has(key: string): boolean {
+    const [hi, lo] = fingerprint(key);
+    const i = this.find(this.slots, hi, lo);
+    return this.slots[i] !== 0 || this.slots[i + 1] !== 0;
+  }
+
+  /** The slot holding (hi, lo), or the empty slot where it would go (linear probing). */
+  private find(slots: Uint32Array, hi: number, lo: number): number {
+    const mask = slots.length / 2 - 1;
+    for (let s = (lo ^ hi) & mask; ; s = (s + 1) & mask) {
+      const i = 2 * s;
+      if ((slots[i] === hi && slots[i + 1] === lo) || (slots[i] === 0 && slots[i + 1] === 0)) return i;
+    }
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    const next = new Uint32Array(old.length * 2);
+    for (let i = 0; i < old.length; i += 2) {
+      const hi = old[i]!;
+      const lo = old[i + 1]!;
+      if (hi === 0 && lo === 0) continue;
+      const j = this.find(next, hi, lo);
+      next[j] = hi;
+      next[j + 1] = lo;
+    }
+    this.slots = next;
+  }
+}
+
+/** Two independent 32-bit hashes (FNV-1a and a multiply-rotate) of the UTF-16 code units; (0, 0) marks an empty slot. */
+function fingerprint(key: string): [number, number] {
+  let a = 0x811c9dc5;
+  let b = 0x9e3779b9 ^ key.length;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x85ebca6b);
+    b = (b << 13) | (b >>> 19);
+  }
+  b = Math.imul(b ^ (b >>> 16), 0xc2b2ae35);
+  a >>>= 0;
+  b = (b ^ (b >>> 13)) >>> 0;
+  return a === 0 && b === 0 ? [0, 1] : [a, b];
+}

@@ -1,0 +1,34 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { FingerprintSet } from '../../src/pipeline/fingerprint-set.js';
+
+describe('FingerprintSet', () => {
+  it('holds exactly what was added, through growth, over 200,000 keys', () => {
+    const set = new FingerprintSet();
+    const keys = Array.from({ length: 200_000 }, (_, i) => `${randomUUID()}:ResponseComplete:${i}`);
+    expect(keys.filter((k) => !set.add(k))).toEqual([]);
+    expect(set.size).toBe(keys.length);
+    expect(keys.filter((k) => !set.has(k))).toEqual([]);
+    const others = Array.from({ length: 200_000 }, () => `${randomUUID()}:ResponseComplete`);
+    expect(others.filter((k) => set.has(k))).toEqual([]);
+  });
+
+  it('says a key added twice was there already, and counts it once', () => {
+    const set = new FingerprintSet();
+    expect(set.add('a')).toBe(true);
+    expect(set.add('a')).toBe(false);
+    expect(set.add('')).toBe(true);
+    expect(set.has('')).toBe(true);
+    expect(set.size).toBe(2);
+  });
+
+  it('tells apart keys that differ in one character anywhere', () => {
+    const set = new FingerprintSet();
+    const base = 'f6b1c2d3-0000-4000-8000-000000000000:ResponseComplete:AbCdEfGhIjK';
+    set.add(base);
+    for (let i = 0; i < base.length; i++) {
+      const changed = base.slice(0, i) + String.fromCharCode(base.charCodeAt(i) ^ 1) + base.slice(i + 1);
+      expect(set.has(changed)).toBe(false);
+    }
+  });
+});
