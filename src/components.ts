@@ -10,7 +10,10 @@ import type { PositionFormat, StatusSource } from './ops/status.js';
 import { pipelineMetrics, type PipelineView } from './pipeline/metrics.js';
 import type { Pipeline } from './pipeline/pipeline.js';
 import { Stats } from './pipeline/stats.js';
-import { SINK, SOURCE } from './registry.js';
+import { SINKS, SOURCE, type SinkKind } from './registry.js';
+import type { ComponentContext, ComponentKind } from './component.js';
+import type { ElasticsearchSink } from './sink/elasticsearch/index.js';
+import type { LinseedSink } from './sink/linseed/index.js';
 import { FileSpool } from './spool/file-spool.js';
 import type { CloudWatchMode } from './source/cloudwatch/cloudwatch-source.js';
 import { createRequestBudget, type CloudWatchSource } from './source/cloudwatch/index.js';
@@ -25,18 +28,34 @@ import { compilePolicy, DEFAULT_POLICY, type AuditPolicy } from './transform/pol
  * and Sink interfaces.
  */
 
-type SinkOf = ReturnType<(typeof SINK)['create']>;
+/** Any sink this build has. */
+export type AnySink = ElasticsearchSink | LinseedSink;
+type AnySinkKind = ComponentKind<unknown, AnySink> & { keepsDeadLetters: boolean; create(settings: unknown, ctx: ComponentContext): AnySink };
+
+/** The component of a sink kind, with its settings and state typed loosely: each kind checks its own. */
+function sinkComponent(kind: SinkKind): AnySinkKind {
+  return SINKS[kind] as unknown as AnySinkKind;
+}
+
+function sinkSettings(settings: Settings): unknown {
+  return (settings as unknown as Record<string, unknown>)[settings.sink];
+}
 
 /** The health targets of the components, in order. */
-export const TARGETS = [SOURCE.target, SINK.target] as const;
+export function healthTargets(sink: SinkKind): string[] {
+  return [SOURCE.target, SINKS[sink].target];
+}
 
 /** Every check `doctor` runs, in order. */
-export const DOCTOR_CHECKS = ['configuration', ...SOURCE.checks, ...SINK.checks, 'checkpoint'] as const;
+export function doctorChecks(sink: SinkKind): string[] {
+  return ['configuration', ...SOURCE.checks, ...SINKS[sink].checks, 'checkpoint'];
+}
 
 /** A pipeline with its concrete components, for metrics, status and the commands' reports. */
 export interface RunningPipeline extends Pipeline<CloudWatchPosition> {
   source: CloudWatchSource;
-  sink: SinkOf;
+  sink: AnySink;
+  sinkKind: SinkKind;
   budget: RequestBudget;
 }
 
@@ -47,6 +66,8 @@ export interface WiringOptions {
   mode?: CloudWatchMode;
   /** `verify` reads without the prefilter, as it judges by the policy alone. */
   prefilter?: boolean;
+  /** `backfill`: it writes (so dead letters a sink cannot keep go to a spool), unlike `verify`. */
+  backfill?: boolean;
   /** Another pipeline whose sink, source client, budget and counters this one shares (backfill slices). */
   sharing?: RunningPipeline;
 }
@@ -62,12 +83,15 @@ export function createPipeline(settings: Settings, opts: WiringOptions): Running
   if (opts.sharing) return { ...opts.sharing, source: opts.sharing.source.sibling(opts.mode ?? { kind: 'tail' }) };
   const policy = policyOf(settings);
   const budget = createRequestBudget(settings.cloudwatch.requestsPerSecond);
-  const sink = SINK.create(settings[SINK.kind], { log, health });
+  const sink = sinkComponent(settings.sink).create(sinkSettings(settings), { log, health });
   const source = SOURCE.create(settings[SOURCE.kind], { log, health }, { policy, mode: opts.mode, prefilter: opts.prefilter, budget });
-  // `run` keeps dead letters the store refuses in a spool of the state directory and goes on.
-  const spool = (opts.mode?.kind ?? 'tail') === 'tail' ? new FileSpool(settings.pipeline.stateDir, runCheckpointKey(settings)) : undefined;
+  // `run` keeps dead letters the store refuses in a spool of the state directory and goes on;
+  // `backfill` too when the sink keeps no dead letters at all (Linseed).
+  const tail = (opts.mode?.kind ?? 'tail') === 'tail';
+  const spoolKey = tail ? runCheckpointKey(settings) : opts.backfill && !sinkComponent(settings.sink).keepsDeadLetters ? checkpointKey('backfill', ...identity(settings)) : undefined;
+  const spool = spoolKey ? new FileSpool(settings.pipeline.stateDir, spoolKey) : undefined;
   const spoolRetryMs = Math.max(settings.cloudwatch.fetchIntervalMs, 10_000);
-  return { source, sink, transform: { policy: compilePolicy(policy) }, stats: new Stats(), log, health, budget, spool, spoolRetryMs };
+  return { source, sink, sinkKind: settings.sink, transform: { policy: compilePolicy(policy) }, stats: new Stats(), log, health, budget, spool, spoolRetryMs };
 }
 
 /** Releases both ends of a pipeline. */
@@ -77,7 +101,7 @@ export async function closePipeline(p: RunningPipeline): Promise<void> {
 }
 
 function identity(settings: Settings): string[] {
-  return [...SOURCE.identity(settings[SOURCE.kind]), ...SINK.identity(settings[SINK.kind])];
+  return [...SOURCE.identity(settings[SOURCE.kind]), ...sinkComponent(settings.sink).identity(sinkSettings(settings))];
 }
 
 /** The key of the `run` checkpoint: the source's and the sink's identity. */
@@ -97,7 +121,7 @@ export const positionFormat: PositionFormat = {
 };
 
 /** The metrics of every component, read from the pipeline running now (none on a standby). */
-export function metricSections(current: () => RunningPipeline | undefined): MetricSection[] {
+export function metricSections(current: () => RunningPipeline | undefined, sink: SinkKind): MetricSection[] {
   const view = (): PipelineView | undefined => {
     const p = current();
     return p && { stats: p.stats, group: p.source.identity[0]!, spooled: p.spool?.size() ?? 0 };
@@ -105,13 +129,13 @@ export function metricSections(current: () => RunningPipeline | undefined): Metr
   return [
     { definitions: pipelineMetrics, state: view },
     { definitions: SOURCE.metrics, state: () => current()?.source },
-    { definitions: SINK.metrics, state: () => current()?.sink },
+    { definitions: sinkComponent(sink).metrics, state: () => current()?.sink },
   ];
 }
 
 /** The components' counters, as summaries and `/status` name them. */
 export function componentCounters(p: RunningPipeline): Record<string, number> {
-  return { ...SOURCE.counters(p.source), ...SINK.counters(p.sink), spooled: p.stats.spooled, spoolSize: p.spool?.size() ?? 0 };
+  return { ...SOURCE.counters(p.source), ...sinkComponent(p.sinkKind).counters(p.sink), spooled: p.stats.spooled, spoolSize: p.spool?.size() ?? 0 };
 }
 
 /** What `/status` shows of a running pipeline. */
@@ -136,15 +160,25 @@ export function statusSource(p: RunningPipeline): StatusSource {
 }
 
 /** `doctor` with these settings (or the error resolving them), against `checkpoint` (default: the run's file). */
-export async function doctorFor(settings: Settings | ConfigError, checkpoint?: CheckpointStore): Promise<DoctorResult[]> {
-  const opts = { checkNames: DOCTOR_CHECKS };
-  if (settings instanceof ConfigError) return runDoctor(settings, opts);
+export async function doctorFor(
+  settings: Settings | ConfigError,
+  checkpoint?: CheckpointStore,
+  sinkKind: SinkKind = 'elasticsearch',
+  /** Checks of the cluster around the forwarder (`kubernetes` mode), after the components'. */
+  cluster?: { name: string; check: () => Promise<DoctorResult> },
+): Promise<DoctorResult[]> {
+  const names = (sink: SinkKind) => {
+    const all = doctorChecks(sink);
+    return cluster ? [...all.slice(0, -1), cluster.name, ...all.slice(-1)] : all;
+  };
+  if (settings instanceof ConfigError) return runDoctor(settings, { checkNames: names(sinkKind) });
+  const opts = { checkNames: names(settings.sink) };
   const source = settings[SOURCE.kind];
-  const sink = settings[SINK.kind];
+  const sink = sinkComponent(settings.sink);
   return runDoctor(
     {
-      configuration: `${SOURCE.describe(source)}, ${SINK.describe(sink)}`,
-      components: [(ctx) => SOURCE.doctor(source, ctx), (ctx) => SINK.doctor(sink, ctx)],
+      configuration: `${SOURCE.describe(source)}, ${sink.describe(sinkSettings(settings))}`,
+      components: [(ctx) => SOURCE.doctor(source, ctx), (ctx) => sink.doctor(sinkSettings(settings), ctx), ...(cluster ? [async () => [await cluster.check()]] : [])],
       checkpoint: checkpoint ?? new FileCheckpointStore(settings.pipeline.stateDir, runCheckpointKey(settings)),
       describe: (position) => positionLine(describePosition(position as CloudWatchPosition)),
     },

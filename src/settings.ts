@@ -2,9 +2,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { ComponentSettings, SettingSpec } from './component.js';
-import { SINK, SOURCE } from './registry.js';
+import { SINK_KINDS, SINKS, SOURCE, type SinkKind } from './registry.js';
 import { ConfigError, type ConfigIssue } from './config/errors.js';
-import { instant, integerIn, optionalText } from './config/fields.js';
+import { instant, integerIn, lowerCaseName, optionalText } from './config/fields.js';
 
 export interface PipelineSettings {
   stateDir: string;
@@ -14,10 +14,11 @@ export interface PipelineSettings {
 
 type SettingsOf<C> = C extends { settings: ComponentSettings<infer S> } ? S : never;
 
+/** The chosen sink and its settings, under its kind. */
+export type SinkSettings = { [K in SinkKind]: { sink: K } & { [P in K]: SettingsOf<(typeof SINKS)[K]> } }[SinkKind];
+
 /** Everything a forwarding process needs, validated once, per component (keyed by its kind). */
-export type Settings = { pipeline: PipelineSettings } & { [K in (typeof SOURCE)['kind']]: SettingsOf<typeof SOURCE> } & {
-  [K in (typeof SINK)['kind']]: SettingsOf<typeof SINK>;
-};
+export type Settings = { pipeline: PipelineSettings } & { [K in (typeof SOURCE)['kind']]: SettingsOf<typeof SOURCE> } & SinkSettings;
 
 const pipelineSpecs = {
   stateDir: { env: 'EKS_FORWARDER_STATE_DIR', flag: '--state-dir', default: '`~/.local/state/eks-log-forwarder`', meaning: 'checkpoint directory' },
@@ -48,12 +49,38 @@ export const pipelineSettings: ComponentSettings<PipelineSettings> = {
   },
 };
 
-/** The components whose settings make up `Settings`, by the key each takes there. */
-const COMPONENTS: Record<string, ComponentSettings<unknown>> = {
-  [SOURCE.kind]: SOURCE.settings,
-  [SINK.kind]: SINK.settings,
-  pipeline: pipelineSettings,
-};
+/** The components whose settings make up `Settings`, by the key each takes there: the source, the chosen sink, the pipeline. */
+function componentsFor(sink: SinkKind): Record<string, ComponentSettings<unknown>> {
+  return { [SOURCE.kind]: SOURCE.settings, [sink]: SINKS[sink].settings as ComponentSettings<unknown>, pipeline: pipelineSettings };
+}
+
+const sinkSpecs = {
+  sink: {
+    env: 'EKS_FORWARDER_SINK',
+    flag: '--sink',
+    default: '`elasticsearch`; `linseed` when `LINSEED_ENDPOINT` is set and no `ELASTIC_*` is',
+    meaning: '`elasticsearch`: write the indices directly (older Calico, self-managed stores); `linseed`: through Calico\'s log API (every current Calico release)',
+  },
+} as const satisfies Record<string, SettingSpec>;
+
+const sinkSchema = optionalText.pipe(z.enum(SINK_KINDS as [SinkKind, ...SinkKind[]], { error: `must be one of ${SINK_KINDS.join(', ')}` }).optional());
+
+/** The sink the configuration sources choose (an invalid choice falls back to Elasticsearch; validation reports it). */
+export function sinkKindOf(...layers: RawSettings[]): SinkKind {
+  return chosenSink(merge(layers), []);
+}
+
+/** The sink `raw` chooses: named, or Linseed when only its endpoint is configured. */
+function chosenSink(raw: RawSettings, issues: { key: string[]; message: string }[]): SinkKind {
+  const named = sinkSchema.safeParse(raw.sink);
+  if (!named.success) {
+    issues.push({ key: ['sink'], message: named.error.issues[0]!.message });
+    return 'elasticsearch';
+  }
+  if (named.data) return named.data;
+  const elastic = Object.keys(SINKS.elasticsearch.settings.specs).some((k) => raw[k]?.trim());
+  return raw.linseedEndpoint?.trim() && !elastic ? 'linseed' : 'elasticsearch';
+}
 
 /** How the process runs, as opposed to what it forwards. */
 export interface ProcessSettings {
@@ -62,6 +89,8 @@ export interface ProcessSettings {
   namespace: string;
   /** Port of /healthz, /readyz, /metrics and /status; 0 turns the server off. */
   httpPort: number;
+  /** The Secret with the AWS keys, in `namespace`. */
+  awsSecret: string;
 }
 
 const processSpecs = {
@@ -77,6 +106,12 @@ const processSpecs = {
     default: '`tigera-operator`',
     meaning: 'namespace of the Secret, the Lease and the checkpoint ConfigMap',
   },
+  awsSecret: {
+    env: 'EKS_FORWARDER_AWS_SECRET',
+    flag: '--aws-secret',
+    default: '`tigera-eks-log-forwarder-secret`',
+    meaning: "the Secret with keys `aws-id`, `aws-key` (`kubernetes` mode). Beside the operator use another name (`eks-log-forwarder-aws`) or IRSA: with the operator's Secret present, the operator runs its own forwarder too",
+  },
   httpPort: {
     env: 'EKS_FORWARDER_HTTP_PORT',
     flag: '--http-port',
@@ -89,6 +124,7 @@ const processSchema = z.object({
   configSource: optionalText.pipe(z.enum(['environment', 'kubernetes'], { error: 'must be environment or kubernetes' }).optional()),
   namespace: optionalText,
   httpPort: integerIn(0, 65_535),
+  awsSecret: optionalText.pipe(lowerCaseName('must be a Secret name (lower case letters, digits, "-", ".")').optional()),
 });
 
 /** Read by libraries or the runtime rather than validated here; listed so the README stays whole. */
@@ -110,7 +146,9 @@ const RUNTIME_SPECS = {
 /** Every setting with its environment variable, flag, default and meaning, in README order. */
 export const SETTING_SPECS = {
   ...SOURCE.settings.specs,
-  ...SINK.settings.specs,
+  ...sinkSpecs,
+  ...SINKS.elasticsearch.settings.specs,
+  ...SINKS.linseed.settings.specs,
   ...pipelineSpecs,
   ...processSpecs,
   ...RUNTIME_SPECS,
@@ -192,8 +230,9 @@ export function validateSettings(layers: RawSettings[], opts: ResolveOptions = {
   const raw = merge(layers);
   const later = new Set(opts.suppliedLater ?? []);
   const issues: { key: string[]; message: string }[] = [];
-  const out: Partial<Settings> = {};
-  for (const [name, component] of Object.entries(COMPONENTS)) {
+  const sink = chosenSink(raw, issues);
+  const out: Record<string, unknown> = { sink };
+  for (const [name, component] of Object.entries(componentsFor(sink))) {
     (out as Record<string, unknown>)[name] = resolveComponent(component, raw, issues);
   }
   const reported = issues.filter((i) => !(i.key.length === 1 && later.has(i.key[0]!) && !raw[i.key[0]!]?.trim()));
@@ -204,7 +243,7 @@ export function validateSettings(layers: RawSettings[], opts: ResolveOptions = {
     return new ConfigError(reported.map((i): ConfigIssue => ({ setting: i.key.map(settingLabel).join(' or '), message: i.message })));
   }
   if (issues.length > 0) return undefined;
-  return out as Settings;
+  return out as unknown as Settings;
 }
 
 function defaultStateDir(): string {
@@ -214,7 +253,7 @@ function defaultStateDir(): string {
 
 export function resolveProcessSettings(...layers: RawSettings[]): ProcessSettings {
   const merged = merge(layers);
-  const parsed = processSchema.safeParse({ configSource: merged.configSource, namespace: merged.namespace, httpPort: merged.httpPort });
+  const parsed = processSchema.safeParse({ configSource: merged.configSource, namespace: merged.namespace, httpPort: merged.httpPort, awsSecret: merged.awsSecret });
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => ({ setting: settingLabel(String(i.path[0])), message: i.message })));
   }
@@ -222,5 +261,6 @@ export function resolveProcessSettings(...layers: RawSettings[]): ProcessSetting
     configSource: parsed.data.configSource ?? 'environment',
     namespace: parsed.data.namespace ?? 'tigera-operator',
     httpPort: parsed.data.httpPort ?? 9090,
+    awsSecret: parsed.data.awsSecret ?? 'tigera-eks-log-forwarder-secret',
   };
 }

@@ -10,7 +10,7 @@ import {
   doctorFor,
   positionFormat,
   runCheckpointKey,
-  TARGETS,
+  healthTargets,
   type RunningPipeline,
   type WiringOptions,
 } from '../components.js';
@@ -20,14 +20,16 @@ import {
   resolveSettings,
   SETTING_SPECS,
   settingsFromEnv,
+  sinkKindOf,
   validateSettings,
   type ProcessSettings,
   type RawSettings,
   type Settings,
 } from '../settings.js';
+import type { SinkKind } from '../registry.js';
 import { errorText } from '../error-text.js';
 import { createLogger } from '../log.js';
-import { doctorPassed, formatDoctor } from '../ops/doctor.js';
+import { doctorPassed, formatDoctor, type DoctorResult } from '../ops/doctor.js';
 import { Health } from '../ops/health.js';
 import { collectStatus, formatStatus } from '../ops/status.js';
 import { backfill, splitWindow } from '../pipeline/backfill.js';
@@ -102,11 +104,11 @@ async function runCommand(options: Record<string, unknown>, log: Logger): Promis
   if (proc.configSource === 'kubernetes') return runInClusterCommand(env, flags, proc, log);
   const settings = resolveSettings(env, flags);
   const store = runStore(settings);
-  const health = new Health(Date.now, TARGETS);
+  const health = new Health(Date.now, healthTargets(settings.sink));
   health.setConfigured(true);
   health.setRole('single');
   return withPipeline(settings, { log, health }, async (p, control) => {
-    const ops = await startOps(proc.httpPort, health, { pipeline: () => p, checkpointLocation: () => store.location }, log, settings.cloudwatch.fetchIntervalMs);
+    const ops = await startOps(proc.httpPort, health, { pipeline: () => p, checkpointLocation: () => store.location, sink: settings.sink }, log, settings.cloudwatch.fetchIntervalMs);
     try {
       await p.sink.prepare(control.stop);
       await runLoop(p, store, control, { startFrom: settings.pipeline.startFrom, retryAfterMs: settings.cloudwatch.fetchIntervalMs });
@@ -126,15 +128,17 @@ async function runInClusterCommand(env: RawSettings, flags: RawSettings, proc: P
   const known = validateSettings([env, flags], { suppliedLater: ['region', 'groupName', 'streamPrefix', 'fetchInterval'] });
   if (known instanceof ConfigError) throw known;
   const control = shutdownControl(log);
-  const health = new Health(Date.now, TARGETS);
+  const sink = sinkKindOf(env, flags);
+  const health = new Health(Date.now, healthTargets(sink));
   let current: RunningPipeline | undefined;
-  const ops = await startOps(proc.httpPort, health, { pipeline: () => current, checkpointLocation: () => undefined }, log);
+  const ops = await startOps(proc.httpPort, health, { pipeline: () => current, checkpointLocation: () => undefined, sink }, log);
   try {
     const { runInCluster } = await loadKube();
     await runInCluster({
       env,
       flags,
       namespace: proc.namespace,
+      awsSecret: proc.awsSecret,
       log,
       health,
       stop: control.stop,
@@ -144,6 +148,7 @@ async function runInClusterCommand(env: RawSettings, flags: RawSettings, proc: P
       report: (event) => {
         if (event.kind === 'role') return health.setRole(event.role);
         if (event.kind === 'stopped') return health.setStopped(event.reason);
+        if (event.kind === 'warning') return health.warn(event.topic, event.text);
         const reason = event.error ?? (event.config.state === 'ready' ? undefined : event.config.reason);
         health.setConfigured(event.config.state === 'ready' && !event.error, reason);
         if (event.error) log.error({ reason: event.error }, 'invalid configuration');
@@ -190,7 +195,7 @@ async function backfillCommand(options: Record<string, unknown>, log: Logger): P
   // Every slice shares the first one's clients, request budget and counters: the quota is the account's.
   const noHealth = { ok() {}, failed() {}, tick() {} };
   const windows = splitWindow(window, slices);
-  const first = createPipeline(settings, { log, health: noHealth, mode: { kind: 'window', to: windows[0]!.to } });
+  const first = createPipeline(settings, { log, health: noHealth, backfill: true, mode: { kind: 'window', to: windows[0]!.to } });
   const budget = first.budget;
   const parts = windows.map((w, i) => ({
     window: w,
@@ -210,7 +215,8 @@ async function backfillCommand(options: Record<string, unknown>, log: Logger): P
       resumed: result.resumed,
       slices,
       ...summary(first.stats),
-      retries: (counters.retriesCloudwatch ?? 0) + (counters.retriesElasticsearch ?? 0),
+      retries: (counters.retriesCloudwatch ?? 0) + (counters.retriesElasticsearch ?? 0) + (counters.retriesLinseed ?? 0),
+      spooled: first.stats.spooled,
       invalid: first.stats.invalid,
       rejected: first.stats.rejected,
       otherStreamEvents: first.source.stats.otherStreamEvents,
@@ -243,19 +249,27 @@ async function verifyCommand(options: Record<string, unknown>, log: Logger): Pro
  */
 async function inspectedSettings(
   options: Record<string, unknown>,
-): Promise<{ settings: Settings | ConfigError; store: (settings: Settings) => CheckpointStore; proc: ProcessSettings }> {
+): Promise<{
+  settings: Settings | ConfigError;
+  store: (settings: Settings) => CheckpointStore;
+  proc: ProcessSettings;
+  sink: SinkKind;
+  cluster?: { name: string; check: () => Promise<DoctorResult> };
+}> {
   const env = settingsFromEnv(process.env);
   const flags = flagsFrom(options);
   const proc = resolveProcessSettings(env, flags);
+  const sink = sinkKindOf(env, flags);
   const attempt = (cluster: RawSettings = {}) => validateSettings([env, cluster, flags]) as Settings | ConfigError;
-  if (proc.configSource !== 'kubernetes') return { settings: attempt(), store: runStore, proc };
-  const { KubeConfig, readClusterConfig, defaultChainHasCredentials, ConfigMapCheckpointStore } = await loadKube();
+  if (proc.configSource !== 'kubernetes') return { settings: attempt(), store: runStore, proc, sink };
+  const { KubeConfig, readClusterConfig, defaultChainHasCredentials, ConfigMapCheckpointStore, operatorForwarderCheck, OPERATOR_FORWARDER_CHECK } = await loadKube();
   const kc = new KubeConfig();
   kc.loadFromDefault();
-  const cluster = await readClusterConfig(kc, proc.namespace, defaultChainHasCredentials);
+  const cluster = await readClusterConfig(kc, proc.namespace, defaultChainHasCredentials, proc.awsSecret);
   const store = (s: Settings) => new ConfigMapCheckpointStore(kc, proc.namespace, runCheckpointKey(s));
-  if (cluster.state !== 'ready') return { settings: new ConfigError('LogCollector / Secret', cluster.reason), store, proc };
-  return { settings: attempt(cluster.settings), store, proc };
+  const operator = { name: OPERATOR_FORWARDER_CHECK, check: () => operatorForwarderCheck(kc, proc.awsSecret) };
+  if (cluster.state !== 'ready') return { settings: new ConfigError('LogCollector / Secret', cluster.reason), store, proc, sink, cluster: operator };
+  return { settings: attempt(cluster.settings), store, proc, sink, cluster: operator };
 }
 
 /**
@@ -263,11 +277,12 @@ async function inspectedSettings(
  * loaded when the configuration comes from the cluster.
  */
 async function loadKube() {
-  const [client, clusterConfig, inCluster, configMapStore] = await Promise.all([
+  const [client, clusterConfig, inCluster, configMapStore, operatorForwarder] = await Promise.all([
     import('@kubernetes/client-node'),
     import('../kube/cluster-config.js'),
     import('../kube/in-cluster.js'),
     import('../checkpoint/configmap-store.js'),
+    import('../kube/operator-forwarder.js'),
   ]);
   return {
     KubeConfig: client.KubeConfig,
@@ -275,12 +290,14 @@ async function loadKube() {
     defaultChainHasCredentials: inCluster.defaultChainHasCredentials,
     runInCluster: inCluster.runInCluster,
     ConfigMapCheckpointStore: configMapStore.ConfigMapCheckpointStore,
+    operatorForwarderCheck: operatorForwarder.operatorForwarderCheck,
+    OPERATOR_FORWARDER_CHECK: operatorForwarder.OPERATOR_FORWARDER_CHECK,
   };
 }
 
 async function doctorCommand(options: Record<string, unknown>): Promise<number> {
-  const { settings, store } = await inspectedSettings(options);
-  const results = await doctorFor(settings, settings instanceof ConfigError ? undefined : store(settings));
+  const { settings, store, sink, cluster } = await inspectedSettings(options);
+  const results = await doctorFor(settings, settings instanceof ConfigError ? undefined : store(settings), sink, cluster);
   process.stdout.write(options.json ? `${JSON.stringify(results)}\n` : formatDoctor(results));
   return doctorPassed(results) ? 0 : EXIT_FAILED;
 }

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { RawSettings } from '../settings.js';
 
 export const LOG_COLLECTOR = 'tigera-secure';
+/** The Secret the seeds and the operator name; with it present the operator runs its own forwarder too. */
 export const AWS_SECRET = 'tigera-eks-log-forwarder-secret';
 const FIELD = 'LogCollector tigera-secure spec.additionalSources.eksCloudwatchLog';
 
@@ -38,6 +39,7 @@ export function clusterConfig(
   logCollector: LogCollector | undefined,
   secret: V1Secret | undefined,
   defaultChainHasCredentials: boolean,
+  secretName = AWS_SECRET,
 ): ClusterConfig {
   const source = logCollector?.spec?.additionalSources?.eksCloudwatchLog;
   if (!logCollector) return { state: 'idle', reason: `LogCollector ${LOG_COLLECTOR} not found` };
@@ -62,13 +64,13 @@ export function clusterConfig(
 
   if (!secret) {
     if (defaultChainHasCredentials) return { state: 'ready', settings, credentials: 'default-chain' };
-    return { state: 'idle', reason: `disabled: Secret ${AWS_SECRET} not found (and no IRSA or Pod Identity credentials)` };
+    return { state: 'idle', reason: `disabled: Secret ${secretName} not found (and no IRSA or Pod Identity credentials)` };
   }
   const id = decode(secret.data?.['aws-id']);
   const key = decode(secret.data?.['aws-key']);
   if (!id || !key) {
     const missing = [!id && 'aws-id', !key && 'aws-key'].filter(Boolean).join(' and ');
-    return { state: 'invalid', reason: `Secret ${AWS_SECRET}: incomplete Cloudwatch credentials (${missing} empty or missing)` };
+    return { state: 'invalid', reason: `Secret ${secretName}: incomplete Cloudwatch credentials (${missing} empty or missing)` };
   }
   return { state: 'ready', settings: { ...settings, awsAccessKeyId: id, awsSecretAccessKey: key }, credentials: 'secret' };
 }
@@ -95,6 +97,7 @@ export class ClusterConfigWatcher {
     private readonly defaultChainHasCredentials: () => Promise<boolean>,
     private readonly onChange: (config: ClusterConfig) => void,
     private readonly onError: (err: unknown) => void,
+    private readonly secretName = AWS_SECRET,
   ) {}
 
   async start(): Promise<void> {
@@ -120,10 +123,10 @@ export class ClusterConfigWatcher {
     const secrets = new ListWatch<V1Secret>(
       `/api/v1/namespaces/${this.namespace}/secrets`,
       watch,
-      () => core.listNamespacedSecret({ namespace: this.namespace, fieldSelector: byName(AWS_SECRET) }) as never,
+      () => core.listNamespacedSecret({ namespace: this.namespace, fieldSelector: byName(this.secretName) }) as never,
       false,
       undefined,
-      byName(AWS_SECRET),
+      byName(this.secretName),
     );
     this.follow(logCollectors, (o) => (this.logCollector = o as LogCollector | undefined));
     this.follow(secrets, (o) => (this.secret = o as V1Secret | undefined));
@@ -153,7 +156,7 @@ export class ClusterConfigWatcher {
 
   private async emit(): Promise<void> {
     const chain = this.secret ? false : await this.defaultChainHasCredentials();
-    this.onChange(clusterConfig(this.logCollector, this.secret, chain));
+    this.onChange(clusterConfig(this.logCollector, this.secret, chain, this.secretName));
   }
 
   async stop(): Promise<void> {
@@ -163,7 +166,7 @@ export class ClusterConfigWatcher {
 }
 
 /** Reads the LogCollector and Secret once (for `doctor` and `status`). */
-export async function readClusterConfig(kc: KubeConfig, namespace: string, defaultChainHasCredentials: () => Promise<boolean>): Promise<ClusterConfig> {
+export async function readClusterConfig(kc: KubeConfig, namespace: string, defaultChainHasCredentials: () => Promise<boolean>, secretName = AWS_SECRET): Promise<ClusterConfig> {
   const notFound = (err: unknown) => {
     if ((err as { code?: number }).code === 404) return undefined;
     throw err;
@@ -174,7 +177,7 @@ export async function readClusterConfig(kc: KubeConfig, namespace: string, defau
     custom
       .getClusterCustomObject({ group: 'operator.tigera.io', version: 'v1', plural: 'logcollectors', name: LOG_COLLECTOR })
       .then((o) => o as LogCollector, notFound),
-    core.readNamespacedSecret({ name: AWS_SECRET, namespace }).catch(notFound),
+    core.readNamespacedSecret({ name: secretName, namespace }).catch(notFound),
   ]);
-  return clusterConfig(logCollector, secret, secret ? false : await defaultChainHasCredentials());
+  return clusterConfig(logCollector, secret, secret ? false : await defaultChainHasCredentials(), secretName);
 }

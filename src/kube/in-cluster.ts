@@ -9,7 +9,8 @@ import { ConfigError } from '../config/errors.js';
 import { validateSettings, type RawSettings, type Settings } from '../settings.js';
 import { errorText } from '../error-text.js';
 import { runLoop } from '../pipeline/run.js';
-import { ClusterConfigWatcher, type ClusterConfig } from './cluster-config.js';
+import { operatorForwarderCheck } from './operator-forwarder.js';
+import { AWS_SECRET, ClusterConfigWatcher, type ClusterConfig } from './cluster-config.js';
 import { LeaderElector } from './leader-election.js';
 
 export interface InClusterOptions {
@@ -17,6 +18,8 @@ export interface InClusterOptions {
   env: RawSettings;
   flags: RawSettings;
   namespace: string;
+  /** The Secret with the AWS keys (`EKS_FORWARDER_AWS_SECRET`). */
+  awsSecret?: string;
   log: Logger;
   /** Asks for a graceful stop of the whole process. */
   stop: AbortSignal;
@@ -36,7 +39,9 @@ export type InClusterEvent =
   | { kind: 'config'; config: ClusterConfig; error?: string }
   | { kind: 'role'; role: 'leader' | 'standby' }
   /** The pipeline ended on an error it cannot go on from (another writer owns the checkpoint): restart the pod. */
-  | { kind: 'stopped'; reason: string };
+  | { kind: 'stopped'; reason: string }
+  /** Something to act on although forwarding goes on (the operator's forwarder beside this one); no text clears it. */
+  | { kind: 'warning'; topic: string; text?: string };
 
 interface Running {
   settings: Settings;
@@ -55,6 +60,7 @@ export async function runInCluster(opts: InClusterOptions): Promise<void> {
   const kc = new KubeConfig();
   kc.loadFromDefault();
   const { log } = opts;
+  void warnOfOperatorForwarder(kc, opts);
   let desired: ClusterConfig = { state: 'idle', reason: 'waiting for the LogCollector' };
   let leading: AbortSignal | undefined;
   let running: Running | undefined;
@@ -117,6 +123,7 @@ export async function runInCluster(opts: InClusterOptions): Promise<void> {
       reconcile();
     },
     (err) => log.warn({ err: errorText(err) }, 'watch of the LogCollector or Secret failed; re-listing'),
+    opts.awsSecret,
   );
   const elector = new LeaderElector(kc, {
     namespace: opts.namespace,
@@ -173,4 +180,12 @@ export async function defaultChainHasCredentials(): Promise<boolean> {
 
 function sameSettings(a: Settings, b: Settings): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Says once, at start, when the operator's own forwarder polls the same group beside this one. */
+async function warnOfOperatorForwarder(kc: KubeConfig, opts: InClusterOptions): Promise<void> {
+  const check = await operatorForwarderCheck(kc, opts.awsSecret ?? AWS_SECRET).catch(() => undefined);
+  if (!check || check.ok) return;
+  opts.log.warn({ detail: check.detail, fix: check.hint }, "the operator's forwarder runs beside this one");
+  opts.report({ kind: 'warning', topic: 'operator-forwarder', text: `${check.detail}; fix: ${check.hint}` });
 }

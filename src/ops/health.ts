@@ -20,6 +20,8 @@ export interface HealthSnapshot {
   targets: Record<string, TargetHealth>;
   role: Role;
   lastLoopAt: string;
+  /** What an operator should act on although the process is ready (another forwarder beside it). */
+  warnings: string[];
 }
 
 interface TargetState {
@@ -40,6 +42,7 @@ export class Health implements HealthReporter {
   private roleState: Role = 'single';
   private stopped: string | undefined;
   private lastLoop: number;
+  private readonly warnings = new Map<string, string>();
 
   /** `targets`: those to show before any report (the configured components'). */
   constructor(
@@ -128,12 +131,19 @@ export class Health implements HealthReporter {
     return { live: false, lastActivityAt, reason: `no loop activity for ${Math.round(stalled / 1000)} s (limit ${Math.round(maxStallMs / 1000)} s)` };
   }
 
+  /** Sets (or, without text, clears) a warning shown by `/status`, under a topic. */
+  warn(topic: string, text?: string): void {
+    if (text) this.warnings.set(topic, text);
+    else this.warnings.delete(topic);
+  }
+
   snapshot(): HealthSnapshot {
     return {
       configured: this.configured,
       targets: Object.fromEntries([...this.targets.keys()].map((k) => [k, this.view(k)])),
       role: this.roleState,
       lastLoopAt: this.lastLoopAt,
+      warnings: [...this.warnings.values()],
     };
   }
 

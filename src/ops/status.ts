@@ -52,6 +52,7 @@ export interface StatusSnapshot {
   /** What the lateness sweeps (and the re-count) cost since the process started. */
   sweepCallsPerHour?: number;
   sweepMegabytesPerHour?: number;
+  warnings?: string[];
   targets: Record<string, TargetHealth>;
   lastLoopAt: string;
   counters: Record<string, number>;
@@ -94,6 +95,7 @@ export function statusSnapshot(src: {
     ...(stats.lastCheckpointAt !== undefined ? { checkpointAgeSeconds: round((now - stats.lastCheckpointAt) / 1000) } : {}),
     ...Object.fromEntries(Object.entries(pipeline?.fields() ?? {}).map(([k, v]) => [k, round(v)])),
     targets: snapshot.targets,
+    ...(snapshot.warnings.length > 0 ? { warnings: snapshot.warnings } : {}),
     lastLoopAt: health.lastLoopAt,
     counters: {
       eventsRead: s.eventsRead,
@@ -168,6 +170,7 @@ export function formatStatus(report: StatusReport, format: PositionFormat): stri
   const live = remote.reachable ? remote.status : undefined;
   if (live) {
     lines.push(`  process        running at ${remote.url}: ${live.role}, ${live.ready ? 'ready' : `NOT READY (${live.reasons.join('; ')})`}`);
+    for (const w of live.warnings ?? []) lines.push(`  WARNING        ${w}`);
   } else if (!remote.reachable) {
     lines.push(`  process        not reachable at ${remote.url} (${remote.error}); showing the checkpoint alone`);
   }

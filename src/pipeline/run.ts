@@ -2,7 +2,8 @@ import { freshCheckpoint, underCurrentKeys, type Checkpoint, type CheckpointStor
 import { errorText } from '../error-text.js';
 import { iso } from '../time.js';
 import { forward, summary, type Control, type Pipeline } from './pipeline.js';
-import { transformBatch } from '../transform/transform-batch.js';
+import { compilePolicy } from '../transform/policy.js';
+import { transformBatch, type TransformContext } from '../transform/transform-batch.js';
 import { waitTicking } from '../wait.js';
 
 export interface RunOptions {
@@ -31,7 +32,8 @@ export async function runLoop<P>(p: Pipeline<P>, store: CheckpointStore, control
   } else {
     // Saved before anything is written: once this process has delivered a batch, "the newest
     // delivered document" no longer marks where reading stopped (batches need not be in time order).
-    checkpoint = await firstCheckpoint(p, control, opts);
+    checkpoint = await untilDone(p, control, opts, () => firstCheckpoint(p, control, opts));
+    if (!checkpoint) return;
     await store.save(checkpoint);
     p.stats.checkpointSaved(checkpoint);
   }
@@ -83,19 +85,38 @@ async function firstCheckpoint<P>(p: Pipeline<P>, control: Control, opts: RunOpt
   return freshCheckpoint(p.source.kind, p.source.startAt(start), { adopt: true });
 }
 
+/** Tries `fn` until it succeeds or the process stops (a denied read must not end `run`). */
+async function untilDone<P, T>(p: Pipeline<P>, control: Control, opts: RunOptions, fn: () => Promise<T>): Promise<T | undefined> {
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (control.stop.aborted) return undefined;
+      p.log.error({ err: errorText(err) }, 'first start failed; will retry at the next interval');
+      await waitTicking(opts.retryAfterMs, control.stop, p.health);
+      if (control.stop.aborted) return undefined;
+    }
+  }
+}
+
+/** Every audit event, whatever the policy: the old forwarder may have kept what this policy leaves out. */
+const KEEP_ALL: TransformContext = { policy: compilePolicy({ apiVersion: 'audit.k8s.io/v1', kind: 'Policy', rules: [{ level: 'Metadata' }] }) };
+const LOOKED_UP_PAGES = 5;
+
 /**
- * Whether the store holds any of this source's events of the lateness ceiling before `at`: one
- * batch read, one lookup by content. It tells this cluster's documents from another cluster's
- * under a shared index suffix, which must never set where reading starts.
+ * Whether the store holds any of this source's audit events of the lateness ceiling before
+ * `at`: a few pages read, each looked up by content. It tells this cluster's documents from
+ * another cluster's under a shared index suffix, which must never set where reading starts.
  */
 async function holdsEventsBefore<P>(p: Pipeline<P>, at: number, control: Control): Promise<boolean> {
   const source = p.source.upTo(at);
-  // One short read: a graceful stop waits for it, so what is saved next is never a guess.
+  // A short read: a graceful stop waits for it, so what is saved next is never a guess.
   const read = { stop: new AbortController().signal, signal: control.signal };
+  let pages = 0;
   for await (const batch of source.read(source.startAt(at - p.source.latenessCeilingMs), read)) {
-    const records = transformBatch(batch.events, p.transform).records.filter((r) => r.kind === 'audit');
-    if (records.length > 0) return (await p.sink.heldUnderOtherIds(records, control.signal)).size > 0;
-    if (batch.end) break;
+    const records = transformBatch(batch.events, KEEP_ALL).records.filter((r) => r.kind === 'audit');
+    if (records.length > 0 && (await p.sink.heldUnderOtherIds(records, control.signal)).size > 0) return true;
+    if (batch.end || ++pages >= LOOKED_UP_PAGES) break;
   }
   return false;
 }

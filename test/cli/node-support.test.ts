@@ -30,5 +30,6 @@ describe('the Node 20 notice', () => {
     expect(r.stderr).not.toContain('NodeVersionSupportWarning');
     const major = Number(process.versions.node.split('.')[0]);
     expect(r.stderr.split('\n').filter((l) => l.includes('need Node 22 or later'))).toHaveLength(major < 22 ? 1 : 0);
-  });
+    // A whole CLI process (tsx compiles it first) with doctor's retries: seconds on a busy machine.
+  }, 60_000);
 });

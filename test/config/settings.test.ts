@@ -12,23 +12,28 @@ function resolveEnv(env: Record<string, string>) {
   return resolveSettings(settingsFromEnv(env));
 }
 
+/** The Elasticsearch settings of settings that must have chosen Elasticsearch. */
+function elasticOf(env: Record<string, string>) {
+  const s = resolveEnv(env);
+  if (s.sink !== 'elasticsearch') throw new Error(`chose ${s.sink}`);
+  return s.elasticsearch;
+}
+
 describe('settings', () => {
   it('applies the original forwarder\'s defaults', () => {
     const s = resolveEnv(minimal);
     expect(s.cloudwatch.streamPrefix).toBe('kube-apiserver-audit-');
     expect(s.cloudwatch.fetchIntervalMs).toBe(60_000);
     expect(s.cloudwatch.requestsPerSecond).toBe(2);
-    expect(s.elasticsearch.indexSuffix).toBe('cluster');
-    expect(s.elasticsearch.deadLetterIndex).toBe('eks-log-forwarder-deadletter.cluster');
-    expect(s.elasticsearch.sslVerify).toBe(true);
+    expect(elasticOf(minimal)).toMatchObject({ indexSuffix: 'cluster', deadLetterIndex: 'eks-log-forwarder-deadletter.cluster', sslVerify: true });
     expect(s.cloudwatch.awsCredentials).toBeUndefined();
   });
 
   it('builds the Elasticsearch URL from scheme, host and port like the original forwarder', () => {
     const { ELASTIC_URL: _, ...rest } = minimal;
-    const s = resolveEnv({ ...rest, ELASTIC_HOST: 'tigera-secure-es-http.tigera-elasticsearch.svc', ELASTIC_USER: 'u', ELASTIC_PASSWORD: 'p' });
-    expect(s.elasticsearch.node).toBe('https://tigera-secure-es-http.tigera-elasticsearch.svc:9200');
-    expect(s.elasticsearch.auth).toEqual({ username: 'u', password: 'p' });
+    const es = elasticOf({ ...rest, ELASTIC_HOST: 'tigera-secure-es-http.tigera-elasticsearch.svc', ELASTIC_USER: 'u', ELASTIC_PASSWORD: 'p' });
+    expect(es.node).toBe('https://tigera-secure-es-http.tigera-elasticsearch.svc:9200');
+    expect(es.auth).toEqual({ username: 'u', password: 'p' });
   });
 
   it('lets a later layer (flags) win over an earlier one (environment)', () => {
@@ -99,5 +104,60 @@ describe('settings', () => {
     }
     expect(message).toContain('ELASTIC_USER');
     expect(message).not.toContain('s3cr3t-value');
+  });
+
+  it("takes the operator's EKS_CLOUDWATCH_POLL_INTERVAL (a duration) as the fetch interval, and refuses it disagreeing with the other", () => {
+    expect(resolveEnv({ ...minimal, EKS_CLOUDWATCH_POLL_INTERVAL: '30s' }).cloudwatch.fetchIntervalMs).toBe(30_000);
+    expect(resolveEnv({ ...minimal, EKS_CLOUDWATCH_POLL_INTERVAL: '30s', EKS_CLOUDWATCH_LOG_FETCH_INTERVAL: '30' }).cloudwatch.fetchIntervalMs).toBe(30_000);
+    const err = validateSettings([settingsFromEnv({ ...minimal, EKS_CLOUDWATCH_POLL_INTERVAL: '30s', EKS_CLOUDWATCH_LOG_FETCH_INTERVAL: '60' })]);
+    expect((err as ConfigError).message).toMatch(/EKS_CLOUDWATCH_LOG_FETCH_INTERVAL.*or EKS_CLOUDWATCH_POLL_INTERVAL: disagree/);
+  });
+
+  describe('the sink', () => {
+    const { ELASTIC_URL: _, ...noElastic } = minimal;
+    const operatorEnv = {
+      ...noElastic,
+      LINSEED_ENDPOINT: 'https://tigera-linseed.tigera-elasticsearch.svc',
+      LINSEED_CA_PATH: '/etc/pki/tls/certs/tigera-ca-bundle.crt',
+      TLS_CRT_PATH: '/tigera-eks-log-forwarder-tls/tls.crt',
+      TLS_KEY_PATH: '/tigera-eks-log-forwarder-tls/tls.key',
+      LINSEED_TOKEN: '/var/run/secrets/kubernetes.io/serviceaccount/token',
+      TENANT_ID: 'tenant-a',
+    };
+
+    it("is Linseed with the operator's forwarder's environment unchanged, when no Elasticsearch setting is there", () => {
+      const s = resolveEnv(operatorEnv);
+      if (s.sink !== 'linseed') throw new Error(`chose ${s.sink}`);
+      expect(s.linseed).toEqual({
+        endpoint: 'https://tigera-linseed.tigera-elasticsearch.svc',
+        caFile: '/etc/pki/tls/certs/tigera-ca-bundle.crt',
+        certFile: '/tigera-eks-log-forwarder-tls/tls.crt',
+        keyFile: '/tigera-eks-log-forwarder-tls/tls.key',
+        tokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token',
+        tenantId: 'tenant-a',
+        clusterId: undefined,
+      });
+    });
+
+    it('is Elasticsearch when an Elasticsearch setting is there too, unless EKS_FORWARDER_SINK names Linseed', () => {
+      expect(resolveEnv({ ...operatorEnv, ELASTIC_URL: 'https://es:9200' }).sink).toBe('elasticsearch');
+      expect(resolveEnv({ ...operatorEnv, ELASTIC_URL: 'https://es:9200', EKS_FORWARDER_SINK: 'linseed' }).sink).toBe('linseed');
+    });
+
+    it('validates only the chosen sink, and names what Linseed lacks', () => {
+      const err = validateSettings([settingsFromEnv({ ...noElastic, EKS_FORWARDER_SINK: 'linseed', LINSEED_ENDPOINT: 'http://plain:80' })]);
+      expect(err).toBeInstanceOf(ConfigError);
+      const text = (err as ConfigError).message;
+      expect(text).toContain('LINSEED_ENDPOINT');
+      expect(text).toContain('must be an https URL');
+      expect(text).toContain('TLS_CRT_PATH');
+      expect(text).toContain('TLS_KEY_PATH');
+      expect(text).not.toContain('ELASTIC_URL');
+    });
+
+    it('refuses an unknown sink, naming the setting', () => {
+      const err = validateSettings([settingsFromEnv({ ...minimal, EKS_FORWARDER_SINK: 'kafka' })]);
+      expect((err as ConfigError).message).toMatch(/EKS_FORWARDER_SINK.*must be one of elasticsearch, linseed/);
+    });
   });
 });

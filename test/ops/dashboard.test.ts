@@ -50,7 +50,7 @@ describe('Grafana dashboard', () => {
     c.stats.newestForwarded = Date.now() - 1_000;
     c.stats.lastCheckpointAt = Date.now();
     c.sink.observeBulk(0.1, true);
-    const registry = createMetricsRegistry({ sections: metricSections(() => c.pipeline), health: new Health() });
+    const registry = createMetricsRegistry({ sections: metricSections(() => c.pipeline, 'elasticsearch'), health: new Health() });
     const series = exposed(await registry.metrics());
 
     const exprs = [

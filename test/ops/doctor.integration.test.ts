@@ -2,7 +2,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@elastic/elasticsearch';
-import { DOCTOR_CHECKS, doctorFor, runCheckpointKey } from '../../src/components.js';
+import { doctorChecks, doctorFor, runCheckpointKey } from '../../src/components.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { resolveSettings, settingsFromEnv, type Settings } from '../../src/settings.js';
 import { doctorPassed, formatDoctor, type DoctorResult } from '../../src/ops/doctor.js';
@@ -10,6 +10,7 @@ import { ensureIndexTemplates } from '../../src/sink/elasticsearch/index-templat
 import { elasticClient } from '../support/elastic.js';
 import { deadLetterIndex, seedCluster, type SeededCluster } from '../support/scenario.js';
 import { freePort } from '../support/cli.js';
+import { elasticsearchOf } from '../support/components.js';
 
 const settingsOf = (env: Record<string, string>): Settings => resolveSettings(settingsFromEnv(env));
 const byName = (results: DoctorResult[]) => Object.fromEntries(results.map((r) => [r.name, r]));
@@ -30,7 +31,7 @@ describe('doctor against LocalStack and Elasticsearch', () => {
   it('passes every check, in order, for a seeded cluster; then proves writes with a probe it deletes', async () => {
     const settings = settingsOf(seeded.env);
     const first = await doctorFor(settings);
-    expect(first.map((r) => r.name)).toEqual([...DOCTOR_CHECKS]);
+    expect(first.map((r) => r.name)).toEqual(doctorChecks('elasticsearch'));
     expect(first.filter((r) => !r.ok)).toEqual([]);
     expect(doctorPassed(first)).toBe(true);
     const r = byName(first);
@@ -46,7 +47,7 @@ describe('doctor against LocalStack and Elasticsearch', () => {
     expect(text.trimEnd().split('\n').at(-1)).toMatch(/^all 9 checks passed/);
 
     // With the templates installed, the dead-letter index can be probed without bad mappings.
-    await ensureIndexTemplates(es, settings.elasticsearch);
+    await ensureIndexTemplates(es, elasticsearchOf(settings));
     const second = byName(await doctorFor(settings));
     expect(second['index templates']).toMatchObject({ ok: true, detail: `installed: eks-log-forwarder-audit.${seeded.cluster}, eks-log-forwarder-deadletter.${seeded.cluster}` });
     expect(second['Elasticsearch write permission']).toMatchObject({ ok: true, detail: `security is disabled; wrote and deleted a probe document in ${deadLetterIndex(seeded.cluster)}` });
@@ -114,7 +115,7 @@ describe('doctor against LocalStack and Elasticsearch', () => {
     const name = `operator-audit.${seeded.cluster}`;
     await es.indices.putIndexTemplate({
       name,
-      index_patterns: [`tigera_secure_ee_audit_kube.${seeded.cluster}-managed.*`, settings.elasticsearch.deadLetterIndex],
+      index_patterns: [`tigera_secure_ee_audit_kube.${seeded.cluster}-managed.*`, elasticsearchOf(settings).deadLetterIndex],
       priority: 11,
       template: { settings: { number_of_shards: 1 } },
     });

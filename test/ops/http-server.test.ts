@@ -3,7 +3,7 @@ import { Health } from '../../src/ops/health.js';
 import { startOpsServer, type OpsServer } from '../../src/ops/http-server.js';
 import { createMetricsRegistry } from '../../src/ops/metrics.js';
 import { statusSnapshot } from '../../src/ops/status.js';
-import { metricSections, statusSource, TARGETS } from '../../src/components.js';
+import { metricSections, statusSource, healthTargets } from '../../src/components.js';
 import { countersOnly, type CountersOnly } from '../support/components.js';
 
 const GROUP = '/aws/eks/prod-east/cluster';
@@ -47,8 +47,8 @@ function filledStats(budget = { spent: 321, perSecond: 2 }): CountersOnly {
 
 function setup(opts: { counters?: CountersOnly; health?: Health } = {}) {
   const counters = opts.counters ?? filledStats();
-  const health = opts.health ?? new Health(() => NOW, TARGETS);
-  const registry = createMetricsRegistry({ sections: metricSections(() => counters.pipeline), health, now: () => NOW });
+  const health = opts.health ?? new Health(() => NOW, healthTargets('elasticsearch'));
+  const registry = createMetricsRegistry({ sections: metricSections(() => counters.pipeline, 'elasticsearch'), health, now: () => NOW });
   return { stats: counters.stats, counters, health, budget: counters.budget, registry };
 }
 
@@ -149,7 +149,7 @@ describe('ops HTTP server', () => {
   it('follows the pipeline running now when given getters (in the cluster, each settings change builds a new one)', async () => {
     const health = new Health(() => NOW);
     let current: CountersOnly | undefined;
-    const registry = createMetricsRegistry({ sections: metricSections(() => current?.pipeline), health, now: () => NOW, defaultMetrics: false });
+    const registry = createMetricsRegistry({ sections: metricSections(() => current?.pipeline, 'elasticsearch'), health, now: () => NOW, defaultMetrics: false });
     // A standby: no pipeline, counters at 0, nothing per group.
     let text = await registry.metrics();
     expect(sample(text, 'eks_log_forwarder_events_read_total')).toBe(0);
@@ -169,7 +169,7 @@ describe('ops HTTP server', () => {
 
   it('answers /healthz, /readyz and /status from Health, 404 elsewhere, 405 for other methods', async () => {
     let now = NOW;
-    const health = new Health(() => now, TARGETS);
+    const health = new Health(() => now, healthTargets('elasticsearch'));
     const { counters, registry } = setup({ health });
     server = await startOpsServer({
       port: 0,

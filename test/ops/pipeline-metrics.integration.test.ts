@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FileCheckpointStore } from '../../src/checkpoint/file-store.js';
-import { closePipeline, createPipeline, metricSections, statusSource, TARGETS, type RunningPipeline } from '../../src/components.js';
+import { closePipeline, createPipeline, metricSections, statusSource, healthTargets, type RunningPipeline } from '../../src/components.js';
 import { resolveSettings, settingsFromEnv, type Settings } from '../../src/settings.js';
 import { Health } from '../../src/ops/health.js';
 import { startOpsServer, type OpsServer } from '../../src/ops/http-server.js';
@@ -18,6 +18,7 @@ import type { CloudWatchPosition } from '../../src/source/cloudwatch/position.js
 import { eventually } from '../support/elastic.js';
 import { startFaultProxy, throttlingFault, type FaultProxy } from '../support/fault-proxy.js';
 import { seedCluster } from '../support/scenario.js';
+import { elasticsearchOf, elasticsearchSinkOf } from '../support/components.js';
 
 /**
  * The pipeline wired the way the CLI wires it: the CloudWatch source counts throttles through
@@ -25,7 +26,7 @@ import { seedCluster } from '../support/scenario.js';
  */
 function pipelineFor(settings: Settings, cloudwatchEndpoint: string, window: { to: number }): { p: RunningPipeline; budget: RunningPipeline['budget']; health: Health } {
   vi.stubEnv('AWS_ENDPOINT_URL_CLOUDWATCH_LOGS', cloudwatchEndpoint);
-  const health = new Health(Date.now, TARGETS);
+  const health = new Health(Date.now, healthTargets('elasticsearch'));
   health.setConfigured(true);
   // The SDK reads its endpoint lazily: the stub stays until the test ends (afterEach).
   const p = createPipeline(settings, { log: pino({ level: 'silent' }), health, mode: { kind: 'window', to: window.to } });
@@ -70,12 +71,12 @@ describe('pipeline → Stats/Health → metrics', () => {
     });
     const { p, budget, health } = pipelineFor(settings, proxy.url, seeded.window);
     cleanup.push(() => closePipeline(p));
-    await ensureIndexTemplates(p.sink.client, settings.elasticsearch);
+    await ensureIndexTemplates(elasticsearchSinkOf(p).client, elasticsearchOf(settings));
     const store = new FileCheckpointStore(mkdtempSync(path.join(os.tmpdir(), 'eksfwd-ops-')), 'backfill-ops');
 
     expect(await forwardOnce(p, seeded.window, store, control())).toBe(true);
 
-    const registry = createMetricsRegistry({ sections: metricSections(() => p), health });
+    const registry = createMetricsRegistry({ sections: metricSections(() => p, 'elasticsearch'), health });
     server = await startOpsServer({
       port: 0,
       host: '127.0.0.1',
@@ -123,14 +124,14 @@ describe('pipeline → Stats/Health → metrics', () => {
     const settings = resolveSettings(settingsFromEnv({ ...seeded.env, ELASTIC_URL: `http://forwarder:Sup3rSecret@127.0.0.1:${closed}` }));
     const { p, health } = pipelineFor(settings, process.env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS!, seeded.window);
     cleanup.push(() => closePipeline(p));
-    const registry = createMetricsRegistry({ sections: metricSections(() => p), health });
+    const registry = createMetricsRegistry({ sections: metricSections(() => p, 'elasticsearch'), health });
     server = await startOpsServer({ port: 0, host: '127.0.0.1', health, registry, statusJson: () => statusSnapshot({ pipeline: statusSource(p), health }) });
     const base = `http://127.0.0.1:${server.port}`;
 
     const c = control();
     const store = new FileCheckpointStore(mkdtempSync(path.join(os.tmpdir(), 'eksfwd-ops-')), 'backfill-down');
     const running = forwardOnce(p, seeded.window, store, c).catch((err: unknown) => err);
-    await eventually(async () => p.sink.stats.retries >= 2, 'Elasticsearch retries', 60_000);
+    await eventually(async () => elasticsearchSinkOf(p).stats.retries >= 2, 'Elasticsearch retries', 60_000);
 
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(503);

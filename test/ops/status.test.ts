@@ -7,7 +7,7 @@ import { Health } from '../../src/ops/health.js';
 import { startOpsServer, type OpsServer } from '../../src/ops/http-server.js';
 import { createMetricsRegistry } from '../../src/ops/metrics.js';
 import { collectStatus, fetchStatus, formatStatus, statusSnapshot } from '../../src/ops/status.js';
-import { metricSections, positionFormat, statusSource, TARGETS } from '../../src/components.js';
+import { metricSections, positionFormat, statusSource, healthTargets } from '../../src/components.js';
 import { countersOnly } from '../support/components.js';
 import { freePort } from '../support/cli.js';
 
@@ -67,7 +67,7 @@ describe('status', () => {
   it('from a running process, shows its checkpoint, lag, readiness and last errors', async () => {
     const c = countersOnly(GROUP, { spent: 3, perSecond: 2 });
     const stats = c.stats;
-    const health = new Health(() => T0, TARGETS);
+    const health = new Health(() => T0, healthTargets('elasticsearch'));
     health.setConfigured(true);
     health.setRole('leader');
     stats.eventsRead = 50;
@@ -84,7 +84,7 @@ describe('status', () => {
     );
     health.ok('cloudwatch');
     health.failed('elasticsearch', Object.assign(new Error('Response Error 503'), { name: 'ResponseError' }));
-    const registry = createMetricsRegistry({ sections: metricSections(() => c.pipeline), health, defaultMetrics: false });
+    const registry = createMetricsRegistry({ sections: metricSections(() => c.pipeline, 'elasticsearch'), health, defaultMetrics: false });
     server = await startOpsServer({ port: 0, host: '127.0.0.1', health, registry, statusJson: () => statusSnapshot({ pipeline: statusSource(c.pipeline), health, checkpointLocation: '/state/run.json', now: T0 }) });
     const url = `http://127.0.0.1:${server.port}`;
 
@@ -105,7 +105,7 @@ describe('status', () => {
 
   it('treats a non-200 answer as not reachable', async () => {
     const health = new Health();
-    const registry = createMetricsRegistry({ sections: metricSections(() => countersOnly(GROUP).pipeline), health, defaultMetrics: false });
+    const registry = createMetricsRegistry({ sections: metricSections(() => countersOnly(GROUP).pipeline, 'elasticsearch'), health, defaultMetrics: false });
     server = await startOpsServer({ port: 0, host: '127.0.0.1', health, registry, statusJson: () => ({}) });
     // A URL whose /status is 404: the base path is wrong.
     const remote = await fetchStatus(`http://127.0.0.1:${server.port}/elsewhere`);

@@ -327,11 +327,10 @@ describe('the pipeline loop (in-memory source and sink)', () => {
   });
 
   /** runLoop's first start over a store whose newest document is `newest`, holding this source's events or not. */
-  async function firstStart(newest: number, holdsOurs: boolean) {
+  async function firstStart(newest: number, holdsOurs: boolean, all = batches(1, 3)) {
     const sink = new FakeSink();
     sink.newestDelivered = async () => newest;
-    const all = batches(1, 3);
-    if (holdsOurs) sink.elsewhere.add(transformBatch(all[0]!.events, pipelineOf(new FakeSource([]), sink).transform).records[0]!.key);
+    if (holdsOurs) sink.elsewhere.add(dedupKey(JSON.parse(all[0]!.events[0]!.message) as KeyedEvent));
     const starts: number[] = [];
     const source = Object.assign(new FakeSource(all), { startAt: (t: number) => (starts.push(t), 0), latenessCeilingMs: 900_000 });
     const stop = new AbortController();
@@ -360,6 +359,31 @@ describe('the pipeline loop (in-memory source and sink)', () => {
     expect(start).toBeGreaterThanOrEqual(before - 3_600_000);
     expect(start).toBeLessThanOrEqual(after - 3_600_000);
     expect(saved.adoptBefore).toBeGreaterThan(before);
+  });
+
+  it('takes the start from documents of events the policy leaves out (the old forwarder kept more)', async () => {
+    const read = loadCorpus().find((c) => (c.event as { verb?: string }).verb === 'get')!.line;
+    expect(transformBatch([event(0, read)], pipelineOf(new FakeSource([]), new FakeSink()).transform).records).toEqual([]);
+    const newest = Date.now() - 3_600_000;
+    const { start } = await firstStart(newest, true, [{ events: [event(0, read)] }]);
+    expect(start).toBe(newest - 900_000);
+  });
+
+  it('does not end when the first start cannot read the source yet (access denied): it tries again', async () => {
+    const sink = new FakeSink();
+    sink.newestDelivered = async () => Date.now() - 3_600_000;
+    let reads = 0;
+    const stop = new AbortController();
+    const source = Object.assign(new FakeSource(batches(1, 1)), {
+      async *read(): AsyncGenerator<SourceBatch<number>> {
+        reads += 1;
+        if (reads === 1) throw Object.assign(new Error('User is not authorized to perform: logs:FilterLogEvents'), { name: 'AccessDeniedException' });
+        stop.abort();
+      },
+    });
+    const store = new MemoryStore();
+    await runLoop(pipelineOf(source, sink), store, { stop: stop.signal, signal: new AbortController().signal }, { retryAfterMs: 10 });
+    expect(reads).toBe(2);
   });
 
   it('upgrades a checkpoint made under release 0.1\'s ids: what was ingested until now is adopted, and that is saved', async () => {

@@ -104,7 +104,7 @@ export class ElasticsearchSink implements Sink {
   heldUnderOtherIds(records: readonly SinkRecord[], signal: AbortSignal): Promise<Set<string>> {
     const audit = records.filter((r) => r.kind === 'audit');
     if (audit.length === 0) return Promise.resolve(new Set());
-    return retryTransient(() => keysHeldByContent(this.o.client, audit, auditIndexPattern(this.o.settings.indexSuffix, 'cluster')), {
+    return retryTransient(() => keysHeldByContent(this.o.client, audit, auditIndexPattern(this.o.settings.indexSuffix, 'cluster'), this.o.settings), {
       signal,
       isTransient: isTransientElasticError,
       onRetry: (err) => {

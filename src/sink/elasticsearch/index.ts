@@ -11,6 +11,7 @@ export const elasticsearch = {
   kind: 'elasticsearch' as const,
   settings: elasticsearchSettings,
   target: 'elasticsearch',
+  keepsDeadLetters: true,
   checks: ELASTICSEARCH_CHECKS,
   metrics: elasticsearchMetrics,
   identity: (s) => [s.indexSuffix],
@@ -30,7 +31,7 @@ export const elasticsearch = {
   },
   counters: (sink) => ({ retriesElasticsearch: sink.stats.retries, bulkFailures: sink.stats.bulkFailures }),
   create: (s: ElasticsearchSettings, ctx: ComponentContext) => new ElasticsearchSink({ settings: s, client: createElasticClient(s), ...ctx }),
-} satisfies ComponentKind<ElasticsearchSettings, ElasticsearchSink> & { create: unknown };
+} satisfies ComponentKind<ElasticsearchSettings, ElasticsearchSink> & { create: unknown; keepsDeadLetters: boolean };
 
 export { ElasticsearchSink } from './elasticsearch-sink.js';
 export type { ElasticsearchSettings } from './settings.js';

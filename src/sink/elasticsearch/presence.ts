@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import { dedupKey, type KeyedEvent } from '../../transform/dedup-key.js';
+import { dedupKey, legacyKey, type KeyedEvent } from '../../transform/dedup-key.js';
 import type { SinkRecord, StoredDocument, VerifyScope } from '../sink.js';
 import { auditIndexPrefix, indexFor } from './index-names.js';
 
@@ -27,44 +27,75 @@ export async function missingKeys(client: Client, records: readonly SinkRecord[]
     });
   }
   const audit = missing.filter((r) => r.kind === 'audit');
-  const held = audit.length > 0 ? await keysHeldByContent(client, audit, auditIndexPattern(names.indexSuffix, scope)) : new Set<string>();
+  const held = audit.length > 0 ? await keysHeldByContent(client, audit, auditIndexPattern(names.indexSuffix, scope), names) : new Set<string>();
   return missing.filter((r) => !held.has(r.key)).map((r) => r.key);
 }
 
 /**
- * Keys of `records` whose event a document under `pattern` holds, whatever its id: the
- * documents sharing their auditIDs, keyed by content. (A search, so only refreshed documents.)
+ * Keys of `records` whose event a document under `pattern` holds, whatever its id, keyed by
+ * content. Release 0.1's ids are looked up first by real-time get (its last pages may not be
+ * searchable yet), then the documents sharing the records' auditIDs and request times are
+ * searched (a search sees only refreshed documents: the writers adopted from stopped before).
  */
-export async function keysHeldByContent(client: Client, records: readonly SinkRecord[], pattern: string): Promise<Set<string>> {
+export async function keysHeldByContent(
+  client: Client,
+  records: readonly SinkRecord[],
+  pattern: string,
+  names?: { indexSuffix: string; deadLetterIndex: string },
+): Promise<Set<string>> {
   const wanted = new Set(records.map((r) => r.key));
   const held = new Set<string>();
-  const auditIds = [...new Set(records.map((r) => (r.document as { auditID: string }).auditID))];
-  const SIZE = 10_000;
-  for (let i = 0; i < auditIds.length; i += 1_000) {
-    const ids = auditIds.slice(i, i + 1_000);
-    // search_after on the shard doc order: an auditID may have several documents (stages, other writers).
-    let after: (string | number)[] | undefined;
-    for (;;) {
-      const res = await client.search<KeyedEvent>({
-        index: pattern,
-        ignore_unavailable: true,
-        allow_no_indices: true,
-        size: SIZE,
-        _source: KEY_FIELDS,
-        query: { terms: { auditID: ids } },
-        sort: ['_doc'],
-        ...(after ? { search_after: after } : {}),
-      });
-      const hits = res.hits.hits;
-      for (const h of hits) {
-        const key = h._source ? dedupKey(h._source) : undefined;
-        if (key && wanted.has(key)) held.add(key);
-      }
-      if (hits.length < SIZE) break;
-      after = hits[hits.length - 1]!.sort as (string | number)[];
+  const keep = (source: KeyedEvent | undefined) => {
+    const key = source?.auditID && source.stage ? dedupKey(source) : undefined;
+    if (key && wanted.has(key)) held.add(key);
+  };
+  if (names) {
+    for (let i = 0; i < records.length; i += 1_000) {
+      const batch = records.slice(i, i + 1_000);
+      const res = await client.mget<KeyedEvent>({ docs: batch.map((r) => ({ _index: indexFor(r, names), _id: legacyKey(r.document as KeyedEvent) })), _source: KEY_FIELDS });
+      for (const d of res.docs) if ('found' in d && d.found) keep(d._source);
     }
   }
+  for (let i = 0; i < records.length; i += 500) await searchByContent(client, records.slice(i, i + 500), pattern, keep);
   return held;
+}
+
+/** Documents sharing the records' auditIDs and request times; a chunk with more than one page is split. */
+async function searchByContent(client: Client, chunk: readonly SinkRecord[], pattern: string, keep: (s: KeyedEvent | undefined) => void): Promise<void> {
+  const docs = chunk.map((r) => r.document as KeyedEvent);
+  const ids = [...new Set(docs.map((d) => d.auditID))];
+  const times = docs.map((d) => Date.parse(d.requestReceivedTimestamp ?? ''));
+  // `auditID` is a keyword in Calico's template; an index mapped dynamically has it as text with a keyword sub-field.
+  const filter: object[] = [{ bool: { should: [{ terms: { auditID: ids } }, { terms: { 'auditID.keyword': ids } }], minimum_should_match: 1 } }];
+  // A reused Audit-ID may have many documents: only those of these requests' times matter.
+  if (times.every(Number.isFinite)) filter.push({ range: { requestReceivedTimestamp: { gte: Math.min(...times), lte: Math.max(...times), format: 'epoch_millis' } } });
+  const query = { bool: { filter } };
+  const SIZE = 10_000;
+  const res = await client.search<KeyedEvent>({
+    index: pattern,
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    // A shard that did not answer must fail the lookup, not pass for "not held".
+    allow_partial_search_results: false,
+    track_total_hits: true,
+    size: SIZE,
+    _source: KEY_FIELDS,
+    query,
+  });
+  const total = typeof res.hits.total === 'number' ? res.hits.total : (res.hits.total?.value ?? 0);
+  if (total <= res.hits.hits.length) {
+    for (const h of res.hits.hits) keep(h._source);
+    return;
+  }
+  if (chunk.length > 1) {
+    const half = Math.ceil(chunk.length / 2);
+    await searchByContent(client, chunk.slice(0, half), pattern, keep);
+    await searchByContent(client, chunk.slice(half), pattern, keep);
+    return;
+  }
+  // One request with more than a page of documents: a scroll reads a consistent snapshot of all.
+  const scroll = client.helpers.scrollSearch<KeyedEvent>({ index: pattern, ignore_unavailable: true, allow_no_indices: true, allow_partial_search_results: false, size: 5_000, _source: KEY_FIELDS, query });
+  for await (const page of scroll) for (const h of page.body.hits.hits) keep(h._source);
 }
 
 /** The audit documents under `pattern` whose stageTimestamp lies in [from, to]: key by content, and `index/id`. */
@@ -73,6 +104,7 @@ export async function* storedKeysBetween(client: Client, pattern: string, from: 
     index: pattern,
     ignore_unavailable: true,
     allow_no_indices: true,
+    allow_partial_search_results: false,
     size: 5_000,
     _source: [...KEY_FIELDS, 'stageTimestamp'],
     query: { range: { stageTimestamp: { gte: from, lte: to, format: 'epoch_millis' } } },

@@ -77,7 +77,8 @@ export function planPoll(p: CloudWatchPosition, sweeps: readonly Sweep[], now: n
   if (p.readUpTo !== undefined && withSweeps) {
     for (const s of [...sweeps].sort((a, b) => b.ageMs - a.ageMs)) {
       const from = swept[String(s.ageMs)]!;
-      const end = Math.min(now - s.ageMs, p.readUpTo);
+      // A re-count behind reads one period at a time, so its share is spread and the head keeps its turn.
+      const end = Math.min(now - s.ageMs, p.readUpTo, s.recount ? from + s.everyMs : Number.POSITIVE_INFINITY);
       if (end - from >= s.everyMs) plans.push({ sweep: s.ageMs, start: from + 1, end });
     }
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ComponentSettings, SettingSpec } from '../../component.js';
 import { duration, integerIn, optionalText, positiveSeconds, boolean } from '../../config/fields.js';
+import { parseDuration } from '../../time.js';
 
 export interface CloudWatchSettings {
   region: string;
@@ -48,6 +49,11 @@ const specs = {
     default: '`60`',
     meaning: 'seconds between polls (positive)',
     cluster: '`...eksCloudwatchLog.fetchInterval` (0 means 60)',
+  },
+  pollInterval: {
+    env: 'EKS_CLOUDWATCH_POLL_INTERVAL',
+    default: 'none',
+    meaning: "the fetch interval as a duration (`60s`), as the operator's fluent-bit forwarder takes it; the same as the setting above",
   },
   requestsPerSecond: {
     env: 'EKS_FORWARDER_REQUESTS_PER_SECOND',
@@ -103,7 +109,16 @@ const schema = z.object({
   region: optionalText,
   groupName: optionalText,
   streamPrefix: optionalText.transform((v) => v ?? 'kube-apiserver-audit-'),
-  fetchInterval: positiveSeconds(60),
+  fetchInterval: optionalText.pipe(positiveSeconds(60).optional()),
+  pollInterval: optionalText.transform((v, ctx) => {
+    if (v === undefined) return undefined;
+    const ms = parseDuration(v);
+    if (ms === undefined || ms <= 0) {
+      ctx.addIssue({ code: 'custom', message: `must be a positive duration like 60s, got "${v}"` });
+      return z.NEVER;
+    }
+    return ms;
+  }),
   requestsPerSecond: optionalText.transform((v, ctx) => {
     if (v === undefined) return 2;
     const n = Number(v);
@@ -147,12 +162,15 @@ export const cloudwatchSettings: ComponentSettings<CloudWatchSettings> = {
         awsCredentials = { accessKeyId: s.awsAccessKeyId, secretAccessKey: s.awsSecretAccessKey };
       }
     }
+    if (s.fetchInterval !== undefined && s.pollInterval !== undefined && s.fetchInterval !== s.pollInterval) {
+      issue(['fetchInterval', 'pollInterval'], `disagree (${s.fetchInterval / 1000} s and ${s.pollInterval / 1000} s): set one`);
+    }
     if (!s.region || !s.groupName) return undefined;
     return {
       region: s.region,
       groupName: s.groupName,
       streamPrefix: s.streamPrefix,
-      fetchIntervalMs: s.fetchInterval,
+      fetchIntervalMs: s.fetchInterval ?? s.pollInterval ?? 60_000,
       requestsPerSecond: s.requestsPerSecond,
       pageLimit: s.pageLimit,
       prefilter: s.prefilter,

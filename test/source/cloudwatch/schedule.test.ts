@@ -41,6 +41,15 @@ describe('the lateness schedule', () => {
     expect(sweeps.at(-1)!.ageMs).toBeGreaterThanOrEqual(ceiling.ageMs + ceiling.everyMs);
   });
 
+  it('reads a re-count that fell behind one period at a time, never a whole backlog at once', () => {
+    const sweeps = sweepsFor({ ...defaults, recountShare: 0.1 });
+    const recount = sweeps.at(-1)!;
+    // Caught up at the head, the re-count cursor an hour behind.
+    const p: CloudWatchPosition = { ...base, readUpTo: 200 * MIN, sweptUpTo: { [String(recount.ageMs)]: 100 * MIN } };
+    const plan = planPoll(p, sweeps, 200 * MIN + 5_000, 200 * MIN).find((w) => w.sweep === recount.ageMs)!;
+    expect(plan).toEqual({ sweep: recount.ageMs, start: 100 * MIN + 1, end: 100 * MIN + recount.everyMs });
+  });
+
   it('reads any event ingested less than the ceiling after its timestamp, whatever its lateness, after it was ingested', () => {
     for (const settings of [defaults, { ...defaults, fetchIntervalMs: 5_000 }, { latenessFloorMs: 2_000, latenessCeilingMs: 12_000, fetchIntervalMs: 500 }]) {
       const polls = Math.ceil((settings.latenessCeilingMs * 6) / settings.fetchIntervalMs);

@@ -1,0 +1,267 @@
+import type { Logger } from 'pino';
+import type { DoctorContext, DoctorResult, HealthReporter } from '../../component.js';
+import { errorText } from '../../error-text.js';
+import { retryTransient } from '../../retry.js';
+import { iso } from '../../time.js';
+import { waitTicking } from '../../wait.js';
+import { dedupKey, type KeyedEvent } from '../../transform/dedup-key.js';
+import type { Sink, SinkRecord, StoredDocument, WriteOutcome } from '../sink.js';
+import { LinseedError, type LinseedClient, type ReadQuery } from './client.js';
+import { DeliveredSet } from './delivered-set.js';
+import { linseedDoctor } from './doctor.js';
+import type { LinseedSettings } from './settings.js';
+
+/** What the Linseed sink counts, for metrics and `/status`. */
+export class LinseedStats {
+  bulkRequests = 0;
+  readRequests = 0;
+  /** 200 answers with `failed > 0` (they name no line). */
+  partialFailures = 0;
+  /** Read backs of a time range in doubt (after a restart, an unknown outcome, a partial failure). */
+  readBacks = 0;
+  retries = 0;
+}
+
+export interface LinseedSinkOptions {
+  settings: LinseedSettings;
+  client: LinseedClient;
+  log: Logger;
+  health: HealthReporter;
+  /** How far behind the newest request time the delivered set keeps keys (the replay horizon). */
+  retainMs?: number;
+  /** How long a write takes to become searchable (Elasticsearch's refresh): a read back waits that long after one. */
+  visibleAfterMs?: number;
+}
+
+/** Elasticsearch refreshes its search view every second: a read back waits this long after a write. */
+const VISIBLE_AFTER_MS = 2_000;
+const PAGE = 1_000;
+/** Request times a verify slice may lead its documents' stage times by. */
+const REQUEST_SPAN_MS = 5 * 60_000;
+
+/**
+ * Linseed as the store. Its bulk API sets no document id and stores every line it is sent, so
+ * this sink is idempotent itself: it knows, by dedup key, what Linseed holds for every request
+ * time from some point on (what it wrote, and what it read back), sends only what is not there,
+ * and reads back the range in doubt whenever an outcome is unknown (no answer, a 5xx) or a 200
+ * says some lines failed without naming them. Only one forwarder may write (leader election).
+ */
+export class LinseedSink implements Sink {
+  readonly name = 'Linseed';
+  readonly target = 'linseed';
+  readonly identity: readonly string[];
+  readonly stats = new LinseedStats();
+  readonly delivered: DeliveredSet;
+  /** Until then, something written may not be searchable yet (the process start counts: an earlier one may just have written). */
+  private visibleAt: number;
+  private readonly visibleAfterMs: number;
+
+  constructor(private readonly o: LinseedSinkOptions) {
+    this.visibleAfterMs = o.visibleAfterMs ?? VISIBLE_AFTER_MS;
+    this.visibleAt = Date.now() + this.visibleAfterMs;
+    this.identity = [o.settings.clusterId ?? 'cluster'];
+    this.delivered = new DeliveredSet(o.retainMs ?? 45 * 60_000);
+  }
+
+  async prepare(): Promise<void> {}
+
+  async write(records: readonly SinkRecord[], signal: AbortSignal): Promise<WriteOutcome[]> {
+    const outcomes: WriteOutcome[] = records.map((r) =>
+      r.kind === 'dead-letter' ? { result: 'refused', status: 0, reason: 'Linseed keeps no dead letters' } : { result: 'already-stored' },
+    );
+    const audit = records.map((r, i) => ({ r, i })).filter(({ r }) => r.kind === 'audit');
+    if (audit.length === 0) return outcomes;
+    try {
+      await this.ensureKnown(audit.map(({ r }) => r), signal);
+      const pending: { r: SinkRecord; i: number }[] = [];
+      const inBatch = new Set<string>();
+      for (const a of audit) {
+        if (this.delivered.has(a.r.key, requestTime(a.r)) || inBatch.has(a.r.key)) continue;
+        inBatch.add(a.r.key);
+        pending.push(a);
+      }
+      const sent = await this.send(pending.map((p) => p.r), signal);
+      pending.forEach((p, j) => (outcomes[p.i] = sent[j]!));
+      this.delivered.prune();
+      this.o.health.ok(this.target);
+      return outcomes;
+    } catch (err) {
+      if (!signal.aborted) this.o.health.failed(this.target, err);
+      throw err;
+    }
+  }
+
+  /**
+   * Sends `records` (none of which Linseed holds as far as known) until each is stored or refused
+   * for good. A partial failure or a refusal of several lines is resolved line by line.
+   */
+  private async send(records: readonly SinkRecord[], signal: AbortSignal): Promise<WriteOutcome[]> {
+    if (records.length === 0) return [];
+    for (let attempt = 1; ; attempt++) {
+      // After an unknown outcome, only what did not land is sent again.
+      const todo = attempt === 1 ? records : records.filter((r) => !this.delivered.has(r.key, requestTime(r)));
+      if (todo.length === 0) return records.map(() => ({ result: 'stored' }));
+      let res: Awaited<ReturnType<LinseedClient['bulk']>>;
+      try {
+        this.stats.bulkRequests += 1;
+        res = await this.o.client.bulk(
+          todo.map((r) => linseedLine(r)),
+          signal,
+        );
+      } catch (err) {
+        if (signal.aborted || !(err instanceof LinseedError) || !err.transient) throw err;
+        this.visibleAt = Date.now() + this.visibleAfterMs;
+        this.stats.retries += 1;
+        this.o.health.failed(this.target, err);
+        this.o.log.warn({ err: errorText(err), attempt }, 'Linseed write outcome unknown; reading back what landed before sending again');
+        await waitTicking(Math.min(30_000, 500 * 2 ** (attempt - 1)), signal, this.o.health);
+        await this.readBack(todo, signal);
+        continue;
+      }
+      this.visibleAt = Date.now() + this.visibleAfterMs;
+      const answer = res.answer;
+      if (answer && answer.failed === 0) {
+        for (const r of todo) this.delivered.add(r.key, requestTime(r));
+        return records.map(() => ({ result: 'stored' }));
+      }
+      if (res.status !== 200 && res.status !== 400) {
+        throw new LinseedError(`Linseed refused the bulk write (${res.status}): ${res.body.slice(0, 300)}${hintFor(res.status)}`, res.status, false);
+      }
+      const reason = answer?.errors?.[0]?.reason ?? res.body.slice(0, 300);
+      if (todo.length === 1 && records.length === 1) return [{ result: 'refused', status: res.status, reason }];
+      // Some lines failed, unnamed: learn which landed, then settle the others one by one.
+      if (answer) this.stats.partialFailures += 1;
+      this.o.log.warn({ lines: todo.length, failed: answer?.failed ?? todo.length, reason }, 'Linseed refused some lines without naming them; reading back which landed');
+      await this.readBack(todo, signal);
+      const out: WriteOutcome[] = [];
+      for (const r of records) {
+        if (this.delivered.has(r.key, requestTime(r))) out.push({ result: 'stored' });
+        else out.push((await this.send([r], signal))[0]!);
+      }
+      return out;
+    }
+  }
+
+  /** Reads back what Linseed holds for request times at and after the oldest of `records` not yet known. */
+  private async ensureKnown(records: readonly SinkRecord[], signal: AbortSignal): Promise<void> {
+    const from = Math.min(...records.map(requestTime));
+    if (this.delivered.knows(from)) return;
+    const to = this.delivered.knownFrom ?? Date.now() + 24 * 3_600_000;
+    await this.readRange(from, to, signal);
+    this.delivered.markKnownFrom(from);
+  }
+
+  /** Reads back the range of request times `records` span. */
+  private readBack(records: readonly SinkRecord[], signal: AbortSignal): Promise<void> {
+    const times = records.map(requestTime);
+    return this.readRange(Math.min(...times), Math.max(...times), signal);
+  }
+
+  /** Adds every kube audit document Linseed holds with a request time in [from, to] to the set. */
+  private async readRange(from: number, to: number, signal: AbortSignal): Promise<void> {
+    await waitTicking(this.visibleAt - Date.now(), signal, this.o.health);
+    this.stats.readBacks += 1;
+    for await (const item of this.items({ from: from - 1, to: to + 1 }, signal)) {
+      const t = Date.parse(String(item.requestReceivedTimestamp ?? ''));
+      if (item.auditID && item.stage && Number.isFinite(t)) this.delivered.add(dedupKey(item as KeyedEvent), t);
+    }
+  }
+
+  /** The read API's pages over a range of request times (`from` exclusive, `to` inclusive). */
+  private async *items(range: { from: number; to: number }, signal: AbortSignal): AsyncGenerator<Record<string, unknown>> {
+    let after: Record<string, unknown> | undefined;
+    do {
+      const query: ReadQuery = { type: 'kube', max_page_size: PAGE, time_range: { from: iso(range.from), to: iso(range.to) }, ...(after ? { after_key: after } : {}) };
+      const page = await this.reading(() => this.o.client.read(query, signal), signal);
+      const items = page.items ?? [];
+      yield* items;
+      after = items.length > 0 ? (page.after_key ?? undefined) : undefined;
+    } while (after);
+  }
+
+  private reading<T>(fn: () => Promise<T>, signal: AbortSignal): Promise<T> {
+    return retryTransient(
+      () => {
+        this.stats.readRequests += 1;
+        return fn();
+      },
+      {
+        signal,
+        isTransient: (err) => err instanceof LinseedError && err.transient,
+        onRetry: (err) => {
+          this.stats.retries += 1;
+          this.o.health.failed(this.target, err);
+          this.o.log.warn({ err: errorText(err) }, 'Linseed read failed; retrying');
+        },
+      },
+    );
+  }
+
+  async newestDelivered(stop: AbortSignal): Promise<number | undefined> {
+    const now = Date.now();
+    const query: ReadQuery = {
+      type: 'kube',
+      max_page_size: 1,
+      sort: [{ field: 'stageTimestamp', descending: true }],
+      // Never after now: a future-dated document must not hide the newest real one.
+      time_range: { from: iso(now - 365 * 24 * 3_600_000), to: iso(now) },
+    };
+    const page = await this.reading(() => this.o.client.read(query, stop), stop);
+    this.o.health.ok(this.target);
+    const t = Date.parse(String(page.items?.[0]?.stageTimestamp ?? ''));
+    return Number.isFinite(t) ? t : undefined;
+  }
+
+  async heldUnderOtherIds(records: readonly SinkRecord[], signal: AbortSignal): Promise<Set<string>> {
+    const audit = records.filter((r) => r.kind === 'audit');
+    if (audit.length === 0) return new Set();
+    await this.ensureKnown(audit, signal);
+    return new Set(audit.filter((r) => this.delivered.has(r.key, requestTime(r))).map((r) => r.key));
+  }
+
+  /** Audit documents are judged by content; dead letters are in the local spool, not in Linseed. */
+  async missing(records: readonly SinkRecord[]): Promise<string[]> {
+    const audit = records.filter((r) => r.kind === 'audit');
+    const signal = new AbortController().signal;
+    if (audit.length > 0) await this.readBack(audit, signal);
+    return records.filter((r) => r.kind === 'dead-letter' || !this.delivered.has(r.key, requestTime(r))).map((r) => r.key);
+  }
+
+  async *storedBetween(from: number, to: number): AsyncGenerator<StoredDocument> {
+    const signal = new AbortController().signal;
+    for await (const item of this.items({ from: from - REQUEST_SPAN_MS, to }, signal)) {
+      const t = Date.parse(String(item.stageTimestamp ?? ''));
+      if (!(t >= from && t <= to) || !item.auditID) continue;
+      const key = dedupKey(item as KeyedEvent);
+      yield { key, id: key };
+    }
+  }
+
+  doctor(ctx: DoctorContext): Promise<DoctorResult[]> {
+    return linseedDoctor(this.o.settings, this.o.client, ctx);
+  }
+
+  async close(): Promise<void> {
+    this.o.client.close();
+  }
+}
+
+/** One NDJSON line: the audit event plus `name`; Linseed drops `timestamp`, so it is not sent. */
+export function linseedLine(r: SinkRecord): string {
+  const { timestamp: _dropped, ...event } = r.document as Record<string, unknown>;
+  return JSON.stringify(event);
+}
+
+/** The request time Linseed filters its reads by (epoch ms). */
+function requestTime(r: SinkRecord): number {
+  const d = r.document as { requestReceivedTimestamp?: string; stageTimestamp?: string };
+  const t = Date.parse(d.requestReceivedTimestamp ?? d.stageTimestamp ?? '');
+  return Number.isFinite(t) ? t : r.event.timestamp;
+}
+
+function hintFor(status: number): string {
+  if (status === 401) return ': the bearer token was refused (LINSEED_TOKEN: a ServiceAccount token file, re-read for every request)';
+  if (status === 403) return ': not authorized (a ClusterRole with linseed.tigera.io kube_auditlogs create and auditlogs get, bound to this ServiceAccount)';
+  if (status === 415) return ': Linseed wants Content-Type application/x-ndjson';
+  return '';
+}

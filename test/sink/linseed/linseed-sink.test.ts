@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { noHealth } from '../../../src/component.js';
+import type { SinkRecord } from '../../../src/sink/sink.js';
+import { LinseedError, type BulkAnswer, type LinseedClient, type ReadAnswer, type ReadQuery } from '../../../src/sink/linseed/client.js';
+import { LinseedSink } from '../../../src/sink/linseed/linseed-sink.js';
+import { DeliveredSet } from '../../../src/sink/linseed/delivered-set.js';
+import { compilePolicy, DEFAULT_POLICY } from '../../../src/transform/policy.js';
+import { transformBatch } from '../../../src/transform/transform-batch.js';
+import { keptPodCreate } from '../../support/corpus.js';
+
+const T0 = Date.parse('2026-12-01T10:00:00Z');
+const template = keptPodCreate();
+
+/** Audit records of `n` distinct requests, one a second from T0 + offset. */
+function records(n: number, offsetS = 0, mark?: (i: number) => boolean): SinkRecord[] {
+  const events = Array.from({ length: n }, (_, i) => {
+    const e = structuredClone(template);
+    e.auditID = randomUUID();
+    const t = new Date(T0 + (offsetS + i) * 1000).toISOString();
+    e.requestReceivedTimestamp = t;
+    e.stageTimestamp = t;
+    if (mark?.(i)) (e.objectRef as Record<string, unknown>).name = 'refuse-me';
+    return { group: 'g', stream: 's', eventId: String(offsetS + i), timestamp: T0 + (offsetS + i) * 1000, ingestionTime: T0 + (offsetS + i) * 1000, message: JSON.stringify(e) };
+  });
+  return transformBatch(events, { policy: compilePolicy(DEFAULT_POLICY) }).records;
+}
+
+/**
+ * Linseed's contract in memory (pure logic only; the emulator proves the I/O): stores every line
+ * it is sent, refuses lines naming `refuse-me` with a 200 that names no line, and can lose the
+ * answer of the next bulk after storing it.
+ */
+class FakeLinseed {
+  docs: Record<string, unknown>[] = [];
+  bulks = 0;
+  reads = 0;
+  loseNextAnswer = false;
+  async bulk(lines: readonly string[]): Promise<{ status: number; answer?: BulkAnswer; body: string }> {
+    this.bulks += 1;
+    let failed = 0;
+    for (const line of lines) {
+      if (line.includes('refuse-me')) failed += 1;
+      else this.docs.push({ ...JSON.parse(line), generated_time: new Date().toISOString() });
+    }
+    if (this.loseNextAnswer) {
+      this.loseNextAnswer = false;
+      throw new LinseedError('no answer from Linseed within 30 s', undefined, true);
+    }
+    if (failed === lines.length) return { status: 400, body: '{"error":"no line parsed"}' };
+    return { status: 200, answer: { total: lines.length, succeeded: lines.length - failed, failed, errors: failed ? [{ type: 'document_parsing_exception', reason: 'bad field' }] : [] }, body: '' };
+  }
+  async read(q: ReadQuery): Promise<ReadAnswer> {
+    this.reads += 1;
+    const from = Date.parse(q.time_range!.from);
+    const to = Date.parse(q.time_range!.to);
+    const hits = this.docs.filter((d) => {
+      const t = Date.parse(String(d.requestReceivedTimestamp));
+      return t > from && t <= to;
+    });
+    const start = Number((q.after_key as { i?: number } | undefined)?.i ?? 0);
+    const items = hits.slice(start, start + q.max_page_size);
+    return { items, total_hits: hits.length, after_key: { i: start + items.length } };
+  }
+  close() {}
+}
+
+function sinkOver(linseed: FakeLinseed): LinseedSink {
+  return new LinseedSink({
+    settings: { endpoint: 'https://linseed', certFile: 'c', keyFile: 'k', tokenFile: 't' },
+    client: linseed as unknown as LinseedClient,
+    log: pino({ level: 'silent' }),
+    health: noHealth,
+    visibleAfterMs: 0,
+  });
+}
+const signal = new AbortController().signal;
+const storedKeys = (l: FakeLinseed) => l.docs.map((d) => d.auditID as string);
+
+describe('the Linseed sink: exactly once through an API that sets no id', () => {
+  it('sends each record once and answers a replay from what it knows, without sending it again', async () => {
+    const linseed = new FakeLinseed();
+    const sink = sinkOver(linseed);
+    const batch = records(5);
+    expect((await sink.write(batch, signal)).map((o) => o.result)).toEqual(Array(5).fill('stored'));
+    expect((await sink.write(batch, signal)).map((o) => o.result)).toEqual(Array(5).fill('already-stored'));
+    expect(linseed.docs).toHaveLength(5);
+    expect(linseed.bulks).toBe(1);
+  });
+
+  it('after a restart, reads back the range before sending, and sends only what Linseed lacks', async () => {
+    const linseed = new FakeLinseed();
+    const batch = records(6);
+    await sinkOver(linseed).write(batch.slice(0, 4), signal);
+    const restarted = sinkOver(linseed);
+    const outcomes = await restarted.write(batch, signal);
+    expect(outcomes.map((o) => o.result)).toEqual(['already-stored', 'already-stored', 'already-stored', 'already-stored', 'stored', 'stored']);
+    expect(new Set(storedKeys(linseed)).size).toBe(6);
+    expect(linseed.docs).toHaveLength(6);
+    expect(restarted.stats.readBacks).toBeGreaterThan(0);
+  });
+
+  it('after a request whose answer was lost once it had landed, reads back and sends nothing twice', async () => {
+    const linseed = new FakeLinseed();
+    const sink = sinkOver(linseed);
+    await sink.write(records(1, 100), signal); // the range is known from here
+    linseed.loseNextAnswer = true;
+    const batch = records(4, 200);
+    expect((await sink.write(batch, signal)).map((o) => o.result)).toEqual(Array(4).fill('stored'));
+    expect(linseed.docs).toHaveLength(5);
+    expect(sink.stats.retries).toBe(1);
+  });
+
+  it('resolves a 200 with failed > 0 that names no line: the landed lines once, the refused one refused with the reason', async () => {
+    const linseed = new FakeLinseed();
+    const sink = sinkOver(linseed);
+    const batch = records(5, 0, (i) => i === 2);
+    const outcomes = await sink.write(batch, signal);
+    expect(outcomes.map((o) => o.result)).toEqual(['stored', 'stored', 'refused', 'stored', 'stored']);
+    // Alone, the line is answered 400 (no line parsed): refused for good, with Linseed's words.
+    expect(outcomes[2]).toMatchObject({ status: 400, reason: expect.stringContaining('no line parsed') });
+    expect(linseed.docs).toHaveLength(4);
+    expect(new Set(storedKeys(linseed)).size).toBe(4);
+    expect(sink.stats.partialFailures).toBe(1);
+  });
+
+  it('refuses dead letters (Linseed has none) so that the pipeline spools them', async () => {
+    const sink = sinkOver(new FakeLinseed());
+    const [letter] = transformBatch([{ group: 'g', stream: 's', eventId: '1', timestamp: T0, ingestionTime: T0, message: 'not json' }], { policy: compilePolicy(DEFAULT_POLICY) }).records;
+    expect(await sink.write([letter!], signal)).toEqual([{ result: 'refused', status: 0, reason: 'Linseed keeps no dead letters' }]);
+  });
+
+  it('finds documents another writer stored (the cut-over) by content', async () => {
+    const linseed = new FakeLinseed();
+    const batch = records(3);
+    // The operator's forwarder wrote the first two, with `timestamp`, which Linseed drops anyway.
+    for (const r of batch.slice(0, 2)) linseed.docs.push({ ...(r.document as object) });
+    const held = await sinkOver(linseed).heldUnderOtherIds(batch, signal);
+    expect(held).toEqual(new Set([batch[0]!.key, batch[1]!.key]));
+  });
+});
+
+describe('the delivered set', () => {
+  it('forgets minutes far behind the newest, and no longer claims to know them', () => {
+    const set = new DeliveredSet(10 * 60_000);
+    set.markKnownFrom(T0);
+    set.add('a', T0);
+    set.add('b', T0 + 30 * 60_000);
+    set.prune();
+    expect(set.has('a', T0)).toBe(false);
+    expect(set.knows(T0)).toBe(false);
+    expect(set.knows(T0 + 30 * 60_000)).toBe(true);
+    expect(set.size).toBe(1);
+  });
+});
