@@ -48,7 +48,24 @@ export function healthTargets(sink: SinkKind): string[] {
 
 /** Every check `doctor` runs, in order. */
 export function doctorChecks(sink: SinkKind): string[] {
-  return ['configuration', ...SOURCE.checks, ...SINKS[sink].checks, 'checkpoint'];
+  return ['configuration', ...SOURCE.checks, ...SINKS[sink].checks, SPOOL_CHECK, 'checkpoint'];
+}
+
+const SPOOL_CHECK = 'dead-letter spool';
+
+/** The dead letters `run` keeps in its spool: a store that refused them, or one that keeps none (Linseed). */
+async function spoolCheck(settings: Settings): Promise<DoctorResult> {
+  const spool = new FileSpool(settings.pipeline.stateDir, runCheckpointKey(settings));
+  const n = spool.size();
+  if (n === 0) return { name: SPOOL_CHECK, ok: true, detail: `empty (${spool.location})` };
+  const keeps = sinkComponent(settings.sink).keepsDeadLetters;
+  return {
+    name: SPOOL_CHECK,
+    ok: true,
+    warning: true,
+    detail: `${n} dead letter(s) in ${spool.location}`,
+    hint: keeps ? 'the store refused them; run offers them again every interval: fix the dead-letter index mapping' : 'Linseed keeps no dead letters: each line is an event that is not an audit event, with its stream, eventId and reason',
+  };
 }
 
 /** A pipeline with its concrete components, for metrics, status and the commands' reports. */
@@ -169,7 +186,7 @@ export async function doctorFor(
 ): Promise<DoctorResult[]> {
   const names = (sink: SinkKind) => {
     const all = doctorChecks(sink);
-    return cluster ? [...all.slice(0, -1), cluster.name, ...all.slice(-1)] : all;
+    return cluster ? [...all.slice(0, -2), cluster.name, ...all.slice(-2)] : all;
   };
   if (settings instanceof ConfigError) return runDoctor(settings, { checkNames: names(sinkKind) });
   const opts = { checkNames: names(settings.sink) };
@@ -178,7 +195,12 @@ export async function doctorFor(
   return runDoctor(
     {
       configuration: `${SOURCE.describe(source)}, ${sink.describe(sinkSettings(settings))}`,
-      components: [(ctx) => SOURCE.doctor(source, ctx), (ctx) => sink.doctor(sinkSettings(settings), ctx), ...(cluster ? [async () => [await cluster.check()]] : [])],
+      components: [
+        (ctx) => SOURCE.doctor(source, ctx),
+        (ctx) => sink.doctor(sinkSettings(settings), ctx),
+        ...(cluster ? [async () => [await cluster.check()]] : []),
+        async () => [await spoolCheck(settings)],
+      ],
       checkpoint: checkpoint ?? new FileCheckpointStore(settings.pipeline.stateDir, runCheckpointKey(settings)),
       describe: (position) => positionLine(describePosition(position as CloudWatchPosition)),
     },

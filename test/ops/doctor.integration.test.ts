@@ -44,7 +44,8 @@ describe('doctor against LocalStack and Elasticsearch', () => {
     expect(r.checkpoint!.detail).toMatch(/^none yet at /);
     const text = formatDoctor(first);
     expect(text).toMatch(/^  ✓ configuration /m);
-    expect(text.trimEnd().split('\n').at(-1)).toMatch(/^all 9 checks passed/);
+    expect(r['dead-letter spool']!.detail).toMatch(/^empty \(/);
+    expect(text.trimEnd().split('\n').at(-1)).toMatch(/^all 10 checks passed/);
 
     // With the templates installed, the dead-letter index can be probed without bad mappings.
     await ensureIndexTemplates(es, elasticsearchOf(settings));
@@ -81,7 +82,7 @@ describe('doctor against LocalStack and Elasticsearch', () => {
     expect(text).toMatch(/^  ✗ log group /m);
     expect(text).toMatch(/hint: set EKS_CLOUDWATCH_LOG_GROUP/);
     expect(text).toMatch(/^  - audit streams /m);
-    expect(text.trimEnd().split('\n').at(-1)).toBe('1 of 9 checks failed (log group), 2 not run: fix the first failure and run doctor again');
+    expect(text.trimEnd().split('\n').at(-1)).toBe('1 of 10 checks failed (log group), 2 not run: fix the first failure and run doctor again');
   });
 
   it('fails the audit streams check when no stream has the prefix, naming the streams there are', async () => {
@@ -152,7 +153,7 @@ describe('doctor against LocalStack and Elasticsearch', () => {
     const results = await doctorFor(error as ConfigError);
     expect(results[0]).toMatchObject({ name: 'configuration', ok: false, detail: expect.stringMatching(/^EKS_FORWARDER_REQUESTS_PER_SECOND \/ --requests-per-second: must be above 0 and at most 5/) });
     expect(results.slice(1).every((r) => r.skipped && !r.ok)).toBe(true);
-    expect(results).toHaveLength(9);
-    expect(formatDoctor(results).trimEnd().split('\n').at(-1)).toBe('1 of 9 checks failed (configuration), 8 not run: fix the first failure and run doctor again');
+    expect(results).toHaveLength(10);
+    expect(formatDoctor(results).trimEnd().split('\n').at(-1)).toBe('1 of 10 checks failed (configuration), 9 not run: fix the first failure and run doctor again');
   });
 });

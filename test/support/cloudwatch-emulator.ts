@@ -23,6 +23,24 @@ export interface CloudWatchEmulator {
   close(): Promise<void>;
 }
 
+/** One FilterLogEvents call as the emulator answered it, for a test that acts on the moment (see `onServed`). */
+export interface ServedCall {
+  /** The server's clock when it answered (epoch ms). */
+  at: number;
+  startTime?: number;
+  endTime?: number;
+  /** The request carried a `nextToken` (a page after a window's first). */
+  continued: boolean;
+  events: number;
+  /** The answer carried a `nextToken`: the window has more pages. */
+  more: boolean;
+}
+
+export interface CloudWatchEmulatorOptions {
+  /** Called after each FilterLogEvents answer is sent (a test can stop a client between two pages). */
+  onServed?: (call: ServedCall) => void;
+}
+
 interface Stored {
   group: string;
   stream: string;
@@ -32,7 +50,7 @@ interface Stored {
   seq: number;
 }
 
-export async function startCloudWatchEmulator(): Promise<CloudWatchEmulator> {
+export async function startCloudWatchEmulator(options: CloudWatchEmulatorOptions = {}): Promise<CloudWatchEmulator> {
   const events: Stored[] = [];
   let seq = 0;
   const served = { calls: 0, events: 0, bytes: 0 };
@@ -89,6 +107,7 @@ export async function startCloudWatchEmulator(): Promise<CloudWatchEmulator> {
         searchedLogStreams: [],
         ...(more && last ? { nextToken: Buffer.from(JSON.stringify({ timestamp: last.timestamp, seq: last.seq })).toString('base64url') } : {}),
       });
+      options.onServed?.({ at: now, startTime: q.startTime, endTime: q.endTime, continued: q.nextToken !== undefined, events: page.length, more: Boolean(more && last) });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

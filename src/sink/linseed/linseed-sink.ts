@@ -36,6 +36,8 @@ export interface LinseedSinkOptions {
 /** Elasticsearch refreshes its search view every second: a read back waits this long after a write. */
 const VISIBLE_AFTER_MS = 2_000;
 const PAGE = 1_000;
+/** The replay horizon at the defaults: the ceiling's sweep (15 min + its period) and the re-count after it, with room. */
+const RETAIN_MS = 30 * 60_000;
 /** Request times a verify slice may lead its documents' stage times by. */
 const REQUEST_SPAN_MS = 5 * 60_000;
 
@@ -60,7 +62,7 @@ export class LinseedSink implements Sink {
     this.visibleAfterMs = o.visibleAfterMs ?? VISIBLE_AFTER_MS;
     this.visibleAt = Date.now() + this.visibleAfterMs;
     this.identity = [o.settings.clusterId ?? 'cluster'];
-    this.delivered = new DeliveredSet(o.retainMs ?? 45 * 60_000);
+    this.delivered = new DeliveredSet(o.retainMs ?? RETAIN_MS);
   }
 
   async prepare(): Promise<void> {}

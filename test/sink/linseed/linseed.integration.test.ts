@@ -1,4 +1,5 @@
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,7 +100,7 @@ describe('through Linseed (emulator over the real kube-apiserver and Elasticsear
 
   it('rotates its token and keeps going, with no restart', async () => {
     const seeded = await seedCluster({ prefix: 'lstoken', events: 600, seed: 603, auditStreams: 1, startMs: Date.now() - 20 * 60_000, spanMs: 10 * 60_000 });
-    const env = { ...throughLinseed(seeded.env, world, seeded.cluster), EKS_CLOUDWATCH_LOG_FETCH_INTERVAL: '1', EKS_FORWARDER_START_FROM: new Date(seeded.window.from).toISOString() };
+    const env: Record<string, string> = { ...throughLinseed(seeded.env, world, seeded.cluster), EKS_CLOUDWATCH_LOG_FETCH_INTERVAL: '1', EKS_FORWARDER_START_FROM: new Date(seeded.window.from).toISOString() };
     const index = world.linseed.readPattern(seeded.cluster);
     const run = startCli(['run'], env);
     try {
@@ -162,7 +163,7 @@ describe('through Linseed (emulator over the real kube-apiserver and Elasticsear
     expect(await exactlyOnce(es, index, seeded.expected)).toEqual({ missing: 0, extra: 0, duplicated: 0 });
   });
 
-  it("answers Calico's Timeline query with exactly the expected changes", async () => {
+  it("answers Calico's Timeline and compliance queries with exactly the expected events", async () => {
     const seeded = await seedCluster({ prefix: 'lsread', events: 1_500, seed: 606, auditStreams: 2 });
     const env = throughLinseed(seeded.env, world, seeded.cluster);
     expect((await runCli(['backfill', ...window(seeded), '--json'], env)).code).toBe(0);
@@ -193,5 +194,70 @@ describe('through Linseed (emulator over the real kube-apiserver and Elasticsear
     expect(got.length).toBe(want.size);
     const times = got.map((d) => Date.parse(d.stageTimestamp));
     expect(times).toEqual([...times].sort((a, b) => b - a));
+
+    // As the compliance reports ask: ResponseComplete writes that succeeded, with their resource.
+    const compliance = await es.search<{ auditID: string }>({
+      index,
+      size: 10_000,
+      query: {
+        bool: {
+          filter: [
+            { match: { stage: 'ResponseComplete' } },
+            { terms: { verb: ['create', 'update', 'patch', 'delete'] } },
+            { range: { 'responseStatus.code': { gte: 200, lt: 300 } } },
+            { exists: { field: 'objectRef.resource' } },
+          ],
+        },
+      },
+    });
+    const writes = new Set<string>();
+    for (const e of auditEvents(seeded.scenario)) {
+      const parsed = parseAuditEvent(e.message);
+      const kept = parsed.ok ? applyPolicy(policy, parsed.event) : null;
+      const code = (kept?.responseStatus as { code?: number } | undefined)?.code ?? 0;
+      if (kept && kept.stage === 'ResponseComplete' && ['create', 'update', 'patch', 'delete'].includes(kept.verb) && code >= 200 && code < 300 && kept.objectRef?.resource) writes.add(kept.auditID);
+    }
+    expect(writes.size).toBeGreaterThan(0);
+    expect(new Set(compliance.hits.hits.map((h) => h._source!.auditID))).toEqual(writes);
+    expect(compliance.hits.hits.length).toBe(writes.size);
+  });
+
+  it('keeps going through a rotation of the server certificate, its CA and the client keypair, with no restart', async () => {
+    const seeded = await seedCluster({ prefix: 'lscert', events: 600, seed: 607, auditStreams: 1, startMs: Date.now() - 20 * 60_000, spanMs: 10 * 60_000 });
+    const env: Record<string, string> = { ...throughLinseed(seeded.env, world, seeded.cluster), EKS_CLOUDWATCH_LOG_FETCH_INTERVAL: '1', EKS_FORWARDER_START_FROM: new Date(seeded.window.from).toISOString() };
+    const index = world.linseed.readPattern(seeded.cluster);
+    const run = startCli(['run'], env);
+    try {
+      await eventually(async () => (await exactlyOnce(es, index, seeded.expected)).missing === 0, 'the first events', 120_000);
+      // A new server CA and a new client CA at once: the old client certificate is refused now.
+      await world.linseed.rotateServerCertificate({ newCa: true });
+      await world.linseed.rotateClientCa();
+      world.linseed.dropConnections();
+      const more = generateScenario({ cluster: seeded.cluster, seed: 608, events: 300, startMs: Date.now() + 1_000, spanMs: 5_000, auditStreams: 1, otherStreams: false });
+      const cw = cloudwatchClient();
+      await seedScenario(cw, more);
+      cw.destroy();
+      // cert-manager (or issue-client-cert.sh) writes the new keypair where the pod mounts it.
+      const fresh = await world.linseed.issueClientCertificate(mkdtempSync(path.join(os.tmpdir(), 'eksfwd-rotated-')), 'eks-log-forwarder');
+      copyFileSync(fresh.keyFile, env.TLS_KEY_PATH!);
+      copyFileSync(fresh.certFile, env.TLS_CRT_PATH!);
+      const all = new Set([...seeded.expected, ...expectedDocuments(more).expected]);
+      await eventually(async () => (await exactlyOnce(es, index, all)).missing === 0, 'events after the rotation', 120_000);
+      expect(await exactlyOnce(es, index, all)).toEqual({ missing: 0, extra: 0, duplicated: 0 });
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exited;
+    }
+  });
+
+  it("writes with a managed cluster's Linseed-issued token, the cluster taken from the token", async () => {
+    const seeded = await seedCluster({ prefix: 'lsmanaged', events: 600, seed: 609, auditStreams: 1 });
+    const tokenFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'eksfwd-managed-')), 'token');
+    writeFileSync(tokenFile, world.linseed.mintManagedClusterToken({ tenant: '', cluster: seeded.cluster, serviceAccount: { namespace: 'eks-log-forwarder', name: 'eks-log-forwarder' }, expiresInSeconds: 3600 }));
+    const withToken: Record<string, string> = { ...throughLinseed(seeded.env, world, seeded.cluster), LINSEED_TOKEN: tokenFile };
+    const { LINSEED_CLUSTER_ID: _fromToken, ...env } = withToken;
+    const result = await runCli(['backfill', ...window(seeded), '--json'], env);
+    expect(result.code).toBe(0);
+    expect(await exactlyOnce(es, world.linseed.readPattern(seeded.cluster), seeded.expected)).toEqual({ missing: 0, extra: 0, duplicated: 0 });
   });
 });
