@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import { maxPerWindow } from '../test/support/fault-proxy.js';
 
 /** One CloudWatch Logs request as it passed through the proxy. */
@@ -14,6 +15,10 @@ export interface CallRecord {
   limit?: number;
   events?: number;
   more?: boolean;
+  /** FilterLogEvents only: the window asked for (epoch ms) and the message bytes answered. */
+  start?: number;
+  end?: number;
+  bytes?: number;
 }
 
 export interface CallStats {
@@ -35,6 +40,9 @@ export interface CallStats {
   /** Mean `limit` asked for and mean events answered per FilterLogEvents call. */
   meanLimit: number;
   meanEvents: number;
+  /** Events and message bytes FilterLogEvents answered in all. */
+  events: number;
+  bytes: number;
 }
 
 export interface CountingProxy {
@@ -103,12 +111,16 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
 }
 
 function describePage(rec: CallRecord, request: Buffer, answer: Buffer, encoding: string | string[] | undefined): void {
-  if (encoding) return; // LocalStack answers plain JSON; a compressed answer is just not described
   try {
-    const q = JSON.parse(request.toString('utf8')) as { limit?: number };
-    const a = JSON.parse(answer.toString('utf8')) as { events?: unknown[]; nextToken?: string };
+    // LocalStack answers plain JSON; gzip (should a client ask for it) is undone to count alike.
+    const text = (encoding === 'gzip' ? gunzipSync(answer) : answer).toString('utf8');
+    const q = JSON.parse(request.toString('utf8')) as { limit?: number; startTime?: number; endTime?: number };
+    const a = JSON.parse(text) as { events?: { message?: string }[]; nextToken?: string };
     rec.limit = q.limit;
+    rec.start = q.startTime;
+    rec.end = q.endTime;
     rec.events = a.events?.length ?? 0;
+    rec.bytes = (a.events ?? []).reduce((n, e) => n + (e.message?.length ?? 0), 0);
     rec.more = Boolean(a.nextToken);
   } catch {
     // not JSON: leave the page undescribed
@@ -136,6 +148,8 @@ export function callStats(records: CallRecord[], budget?: number): CallStats {
     meanFilterMs: mean(filter.map((r) => r.ms)),
     meanLimit: mean(filter.flatMap((r) => (r.limit === undefined ? [] : [r.limit]))),
     meanEvents: mean(filter.flatMap((r) => (r.events === undefined ? [] : [r.events]))),
+    events: filter.reduce((n, r) => n + (r.events ?? 0), 0),
+    bytes: filter.reduce((n, r) => n + (r.bytes ?? 0), 0),
   };
 }
 

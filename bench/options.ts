@@ -18,7 +18,10 @@ export interface BenchOptions {
   /** Audit events per second put during the latency phase, and for how long. */
   latencyRate: number;
   latencySeconds: number;
-  /** Phases to leave out (comma separated: read,warmup,write,heavy,build,backfill,backfill2,tsx,run,memory,scale,prefilter,slices,idle,latency). */
+  /** Live phase: audit events per second put, and for how many minutes (the sweeps then need ~20 more). */
+  liveRate: number;
+  liveMinutes: number;
+  /** Phases to leave out (comma separated: read,warmup,write,heavy,build,backfill,backfill2,tsx,run,memory,scale,prefilter,slices,idle,latency,live,otel). */
   skip: Set<string>;
   /** node's flags for the forwarder processes (e.g. --max-old-space-size=96, --cpu-prof), to try V8 settings or profile. */
   nodeArgs: string[];
@@ -28,8 +31,9 @@ export interface BenchOptions {
 
 const USAGE = `npm run bench -- [--quick] [--events N] [--streams N] [--mutation-share X] [--payload-bytes N]
                  [--seed N] [--skip-seed] [--scale] [--slices N] [--latency-rate N] [--latency-seconds N]
+                 [--live-rate N] [--live-minutes N]
                  [--node-args='--max-old-space-size=96 --cpu-prof'] [--rerender results/<file>.json]
-                 [--skip read,warmup,write,heavy,build,backfill,backfill2,tsx,run,memory,scale,prefilter,slices,idle,latency]`;
+                 [--skip read,warmup,write,heavy,build,backfill,backfill2,tsx,run,memory,scale,prefilter,slices,idle,latency,live,otel]`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -46,6 +50,8 @@ export function parseOptions(argv: string[]): BenchOptions {
       slices: { type: 'string', default: '1' },
       'latency-rate': { type: 'string', default: '100' },
       'latency-seconds': { type: 'string' },
+      'live-rate': { type: 'string', default: '15' },
+      'live-minutes': { type: 'string' },
       skip: { type: 'string', default: '' },
       rerender: { type: 'string' },
       'node-args': { type: 'string' },
@@ -77,6 +83,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     slices: int('slices', values.slices, 1),
     latencyRate: int('latency-rate', values['latency-rate'], 1),
     latencySeconds: int('latency-seconds', values['latency-seconds'] ?? (quick ? '15' : '30'), 5),
+    liveRate: int('live-rate', values['live-rate'], 1),
+    liveMinutes: int('live-minutes', values['live-minutes'] ?? (quick ? '3' : '6'), 2),
     rerender: values.rerender,
     nodeArgs: (values['node-args'] ?? '').split(/\s+/).filter(Boolean),
     skip: new Set(values.skip!.split(',').map((s) => s.trim()).filter(Boolean)),

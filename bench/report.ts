@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { renderChart } from './chart.js';
 import type { LatencyResult } from './measure-latency.js';
+import type { LiveForwarder, LiveReader, LiveResult } from './measure-live.js';
 import type { ForwarderRun } from './measure-forwarder.js';
 import type { ReadCeiling } from './measure-read.js';
 import type { TransformCost, WriteCeiling } from './measure-write.js';
@@ -46,6 +47,8 @@ export interface BenchResults {
   /** The CLI loading and exiting (`--help`): the floor of every RSS and CPU figure. */
   idle?: { launcher: string; peakRssMb: number; cpuSeconds: number }[];
   latency?: LatencyResult;
+  /** `run` on a live group with late arrivals, at the defaults and at 5 s, beside the OpenTelemetry receiver. */
+  live?: LiveResult;
   targets?: Target[];
   errors: string[];
 }
@@ -112,6 +115,7 @@ export function judge(r: BenchResults): Target[] {
   const checks = [
     ...budgeted.map((f) => ({ label: f.label, calls: f.calls, rps: f.requestsPerSecond })),
     ...(r.latency ? [{ label: 'latency run', calls: r.latency.calls, rps: r.latency.requestsPerSecond }] : []),
+    ...(r.live?.forwarders ?? []).map((f) => ({ label: `live ${f.label}`, calls: f.calls, rps: f.requestsPerSecond })),
   ];
   if (checks.length) {
     const over = checks.filter((c) => c.calls.maxPerSecond > c.rps);
@@ -119,6 +123,35 @@ export function judge(r: BenchResults): Target[] {
       name: 'never above the request budget (most calls in any 1 s window, as the proxy saw them)',
       value: over.length ? over.map((c) => `${c.label}: ${c.calls.maxPerSecond}/${c.rps} in ${c.calls.overBudgetWindows} windows, min gap ${c.calls.minGapMs} ms`).join('; ') : `all ${checks.length} runs within`,
       met: over.length === 0,
+    });
+  }
+  if (r.live) t.push(...judgeLive(r.live));
+  return t;
+}
+
+/** Issue #10's targets for the lateness sweeps, on the live feed. */
+function judgeLive(l: LiveResult): Target[] {
+  const t: Target[] = [];
+  const [byDefault, fast] = l.forwarders;
+  if (byDefault) {
+    const whole = byDefault.caughtUp ? '' : ' (the ceiling sweep had not re-read the whole feed)';
+    t.push({ name: 'live, defaults: events read / events ingested <= 3', value: `${n2(byDefault.readRatio)}${whole}`, met: byDefault.caughtUp && byDefault.readRatio <= 3 });
+    t.push({
+      name: 'live, defaults: calls per fetch interval <= 1.5 once caught up',
+      value: `${n2(byDefault.callsPerInterval)} over ${n1(byDefault.seconds / 60)} min (${n2(byDefault.callsPerIntervalFed)} while fed, ${n2(byDefault.callsPerIntervalAfterFeed)} after)`,
+      met: byDefault.callsPerInterval <= 1.5,
+    });
+  }
+  if (fast && l.receiver) {
+    const ratio = fast.calls.bytes / Math.max(1, l.receiver.calls.bytes);
+    t.push({ name: `live, ${fast.intervalSeconds} s interval: bytes read <= 4 x the OpenTelemetry receiver's`, value: `${n2(ratio)} x (${n1(fast.calls.bytes / 1e6)} / ${n1(l.receiver.calls.bytes / 1e6)} MB)`, met: ratio <= 4 });
+  }
+  for (const f of l.forwarders) {
+    const d = f.docs;
+    t.push({
+      name: `live, ${f.label}: every expected document exactly once (by id)`,
+      value: `${d.found} / ${d.expected} found, ${d.duplicates} duplicates, ${d.unexpected} unexpected; late ${d.lateFound} / ${d.lateExpected}`,
+      met: d.missing === 0 && d.duplicates === 0 && d.unexpected === 0,
     });
   }
   return t;
@@ -394,10 +427,63 @@ function markdown(r: BenchResults): string {
     );
   }
 
+  if (r.live) out.push(...liveSection(r.live));
+
   out.push('## Targets', '', '| target | this run | |', '|---|---|---|');
   for (const t of r.targets ?? []) out.push(`| ${t.name} | ${t.value} | ${t.met === undefined ? 'n/a' : t.met ? 'MET' : '**NOT MET**'} |`);
   out.push('');
   if (r.errors.length) out.push('## Errors', '', ...r.errors.map((e) => `- ${e}`), '');
   out.push('Chart: `latest.svg` (indexed documents/s and RSS over time for each forwarder run). Raw figures: the JSON beside this file.', '');
   return `${out.join('\n')}\n`;
+}
+
+function liveSection(l: LiveResult): string[] {
+  const f = l.feed;
+  const hours = (x: LiveReader) => x.seconds / 3600;
+  const row = (x: LiveReader, docs: string, late: string, sweeps: string) =>
+    `| ${x.label} | ${x.exitCode ?? 'killed'} | ${n1(x.seconds / 60)} | ${x.calls.calls} (${n0(x.calls.bytes / 1e3 / Math.max(1, x.calls.filterCalls))} kB each) | ${n2(x.callsPerInterval)} · ${n2(x.callsPerIntervalFed)} · ${n2(x.callsPerIntervalAfterFeed)} | ${n2(x.readRatio)} | ${n1(x.calls.bytes / 1e6)} (${n2(x.bytesRatio)} x) | ${sweeps} | ${docs} | ${late} | ${n0(x.peakRssMb)} | ${n1(x.cpuSeconds)} |`;
+  const sweeps = (x: LiveForwarder) =>
+    x.sweepPages === undefined ? '-' : `${n0(x.sweepPages)} calls, ${n1((x.sweepBytes ?? 0) / 1e6)} MB: ${n0(x.sweepPages / hours(x))} calls/h, ${n1((x.sweepBytes ?? 0) / 1e6 / hours(x))} MB/h`;
+  const out = [
+    '## Live, with late arrivals (`run` at the defaults and at 5 s, beside the OpenTelemetry receiver)',
+    '',
+    `${n0(f.ingested)} audit events (${n1(f.ingestedMb)} MB) put into a fresh LocalStack group over ${f.minutes} min at ~${f.ratePerSecond}/s in ${f.streams} streams: ` +
+      `${n0(f.byArrival['on time'])} on time, ${n0(f.byArrival['late batch'])} in 1-second batches 30 s - 5 min late, ${n0(f.byArrival['stalled stream'])} from a stream stalled then flushed, ${n0(f.byArrival['old-only batch'])} in one batch of only old events; ` +
+      `at most ${n0(f.maxLatenessSeconds)} s late (ceiling 15 min). The policy keeps ${n0(f.expectedDocs)} documents, ${n0(f.lateExpectedDocs)} of them from late events. ` +
+      'All readers read the same group at once, each through its own counting proxy; each forwarder ran until its ceiling sweep had re-read the whole feed.',
+    '',
+    '| reader | exit | minutes | calls | calls / interval: all · fed · after | events read / ingested | MB read (/ ingested) | sweeps (from /metrics) | documents: found / expected, duplicates | late: delivered / ingested | peak RSS MB | CPU s |',
+    '|---|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|',
+  ];
+  for (const x of l.forwarders) {
+    out.push(row(x, `${x.docs.found} / ${x.docs.expected}, ${x.docs.duplicates} dup, ${x.docs.unexpected} unexpected`, `${x.docs.lateFound} / ${x.docs.lateExpected} docs`, sweeps(x)));
+  }
+  const rc = l.receiver;
+  if (rc) out.push(row(rc, `${rc.delivered} / ${f.ingested} events (no policy), ${rc.duplicates} dup records`, `${rc.lateDelivered} / ${rc.lateIngested} events`, '-'));
+  out.push('');
+  for (const x of l.forwarders) {
+    if (x.sweepPages === undefined) continue;
+    const intervals = x.seconds / x.intervalSeconds;
+    const sweepMb = (x.sweepBytes ?? 0) / 1e6;
+    // The sweeps re-read the feed's bytes: per hour of such a feed, sustained.
+    const steadyMb = sweepMb / (f.minutes / 60);
+    out.push(
+      `${x.label}: head ${n2((x.calls.filterCalls - x.sweepPages) / intervals)} and sweeps ${n2(x.sweepPages / intervals)} calls per interval; the sweeps read ${n2(sweepMb / Math.max(1e-9, f.ingestedMb))} x the bytes ingested ` +
+        `(at this feed's rate sustained: ~${n0(steadyMb)} MB/h, in at least one call per MB); ` +
+        `late events caught ${x.lateCaught ?? '-'}, beyond the ceiling ${x.beyondCeiling ?? '-'}; ${x.caughtUp ? 'caught up' : '**not caught up** (stopped at the deadline)'}.`,
+    );
+  }
+  const fast = l.forwarders.find((x) => x.intervalSeconds === rc?.intervalSeconds);
+  if (rc && fast) out.push(`At ${rc.intervalSeconds} s: the forwarder read **${n2(fast.calls.bytes / Math.max(1, rc.calls.bytes))} x** the receiver's bytes in ${n2(fast.calls.calls / Math.max(1, rc.calls.calls))} x its calls.`);
+  if (l.receiverSkipped) out.push(`The OpenTelemetry receiver did not run: ${l.receiverSkipped}.`);
+  out.push(
+    '',
+    'Calls per interval count every CloudWatch call: the head needs one per page of new data, each sweep one per page of a window of at least 4 intervals (at the defaults), so above ~1 MB of new data per 4 intervals the sweeps cost one call per ~1 MB they re-read. ' +
+      '"Fed" is the feed\'s minutes, "after" the idle time after it, while the sweeps re-read it. ' +
+      "The table's per-hour sweep figures are over each reader's whole run, idle part included. " +
+      'LocalStack has no 1 MB page cap: a window\'s first page asks for 1,000 events (the forwarder sizes later pages from the events it saw), so a head window of up to 1,000 events costs one call here where AWS would cut it at 1 MB. ' +
+      'It answers stream by stream rather than in timestamp order, and stamps `ingestionTime` at the put.',
+    '',
+  );
+  return out;
 }

@@ -14,9 +14,11 @@ import { auditTemplateName, deadLetterTemplateName } from '../src/sink/elasticse
 import { deadLetterIndex } from '../test/support/scenario.js';
 import { buildCompiled, measureForwarder, measureIdle, type ForwarderRun, type ForwarderTarget, type Launcher } from './measure-forwarder.js';
 import { measureLatency } from './measure-latency.js';
+import { measureLive } from './measure-live.js';
 import { forwarderPageLimit, measureRead, plainClient } from './measure-read.js';
 import { allDocuments, logEvents, measureWrite, policyDocuments } from './measure-write.js';
 import { imageNodeOptions } from '../test/support/cli.js';
+import { buildReceiver, receiverUnavailable } from './otel-awscloudwatch/build.js';
 import { parseOptions } from './options.js';
 import { startSyntheticCloudWatch } from './synthetic-cloudwatch.js';
 import { rerender, writeReport, type BenchResults, type SyntheticRun } from './report.js';
@@ -25,6 +27,8 @@ import { groupSpec, groupWindow, loadState, prepareGroup, saveState, type Seeded
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS_DIR = path.join(BENCH_DIR, 'results');
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+/** The phases over the seeded main backlog; when all are skipped, nothing is seeded. */
+const MAIN_GROUP_PHASES = ['read', 'warmup', 'write', 'heavy', 'backfill', 'backfill2', 'tsx', 'run', 'memory'];
 
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
@@ -75,83 +79,87 @@ async function main(): Promise<void> {
   const cw = plainClient(cloudwatch);
 
   try {
-    // 1. The main group: seeded now, or the one the state file names (--skip-seed).
-    const spec = opts.skipSeed ? loadState(RESULTS_DIR, cloudwatch) : groupSpec(runId, opts);
-    if (opts.skipSeed) {
-      const found = await cw.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `/aws/eks/${spec.cluster}/cluster` }));
-      if (!found.logGroups?.length) throw new Error(`--skip-seed: group of ${spec.cluster} is not in ${cloudwatch} any more`);
-    }
-    say(`${opts.skipSeed ? 'regenerating' : 'seeding'} ${spec.events} audit events over ${spec.auditStreams} audit streams (payload ${spec.payloadBytes} B, mutations ${spec.mutationShare})`);
-    let main: SeededGroup = await prepareGroup(cw, spec, !opts.skipSeed);
-    if (!opts.skipSeed) saveState(RESULTS_DIR, cloudwatch, spec);
-    const group = main.scenario.logGroupName;
-    const window = groupWindow(spec);
-    results.group = {
-      name: group,
-      auditEvents: spec.events,
-      allEvents: main.allEvents,
-      streams: main.scenario.streams.length,
-      auditStreams: spec.auditStreams,
-      expectedDocs: main.expectedDocs,
-      auditMb: main.auditBytes / 1e6,
-      allMb: main.allBytes / 1e6,
-      mutationShare: spec.mutationShare,
-      payloadBytes: spec.payloadBytes,
-      seedSeconds: main.seedSeconds,
-    };
-    say(`   ${main.allEvents} events (${(main.allBytes / 1e6).toFixed(0)} MB) in ${main.scenario.streams.length} streams; the policy keeps ${main.expectedDocs}${main.seedSeconds ? `; seeded in ${main.seedSeconds.toFixed(1)} s` : ''}`);
-
-    // 2. Ceilings over the same data.
-    const limit = await forwarderPageLimit(cloudwatch, group, { auditEvents: spec.events, auditBytes: main.auditBytes, allEvents: main.allEvents, allBytes: main.allBytes });
-    results.read = await phase('read', () => measureRead(cloudwatch, group, window, limit));
-    const events = logEvents(main.scenario);
-    // Elasticsearch's first bulk requests are slow (JIT, first index creation): warm it up on a
-    // throwaway index first, so the ceiling is not measured on a cold node when the forwarder is not.
-    const warmSuffix = suffix('warmup');
-    await phase('warmup', () => measureWrite(elastic, 'warm-up', warmSuffix, allDocuments(events.slice(0, 3_000), warmSuffix)));
-    const writeSuffix = suffix('write');
-    const policyDocs = policyDocuments(events, writeSuffix);
-    results.transform = policyDocs.cost;
-    results.write = await phase('write', () => measureWrite(elastic, 'default policy', writeSuffix, policyDocs.docs));
-    policyDocs.docs.requests.length = 0;
-    if (!opts.skip.has('heavy')) {
-      const heavySuffix = suffix('writeall');
-      results.writeAll = await phase('heavy', () => measureWrite(elastic, 'every audit event (no policy)', heavySuffix, allDocuments(events, heavySuffix)));
-    }
-    events.length = 0;
-    main = { ...main, scenario: { logGroupName: group, streams: [] } }; // the messages are not needed any more
-
-    // 3. The forwarder end to end over the same backlog.
-    const target: ForwarderTarget = { cloudwatch, elastic, group, auditEvents: spec.events, expectedDocs: main.expectedDocs, bytes: results.read?.bytes ?? main.allBytes };
-    const timeoutMs = Math.max(300_000, spec.events * 10);
-    const nodeArgs = opts.nodeArgs;
-    const forward = (label: string, command: 'backfill' | 'run', rps: number, name: string, launcher: Launcher = 'compiled') =>
-      phase(name, async () => {
-        const r = await measureForwarder(target, { label, command, requestsPerSecond: rps, indexSuffix: suffix(name), window, slices: opts.slices, timeoutMs, launcher, nodeArgs });
-        say(`   ${describe(r)}`);
-        return r;
-      });
-    // Forwarder rows run as the image does: the tsc output under plain node with the image's
-    // NODE_OPTIONS. One row runs through tsx (as `npm run demo`), for comparison.
+    // The compiled CLI, as the image runs it: every forwarder row but the tsx one uses it.
     await phase('build', async () => {
       const warning = buildCompiled();
       if (warning) results.errors.push(`build: ${warning}`);
     });
-    results.backfill = await forward('backfill, 5 req/s', 'backfill', 5, 'backfill');
-    results.backfillDefault = await forward('backfill, 2 req/s (default)', 'backfill', 2, 'backfill2');
-    results.backfillTsx = await forward('backfill, 5 req/s, through tsx (default V8 heap)', 'backfill', 5, 'tsx', 'tsx');
-    results.run = await forward('run catching up, 5 req/s', 'run', 5, 'run');
-
-    // 4. Memory against backlog size: 10,000 events vs the main backlog, per launcher.
-    await phase('memory', async () => {
-      const small = await smallBacklog(10_000, 'm10k', 'compiled');
-      const big = results.backfill;
-      results.memory = { small, big, ratio: small && big ? big.peakRssMb / small.peakRssMb : undefined };
-      if (results.backfillTsx) {
-        const smallTsx = await smallBacklog(10_000, 'm10kt', 'tsx');
-        results.memoryTsx = { small: smallTsx, big: results.backfillTsx, ratio: smallTsx ? results.backfillTsx.peakRssMb / smallTsx.peakRssMb : undefined };
+    const spec = opts.skipSeed ? loadState(RESULTS_DIR, cloudwatch) : groupSpec(runId, opts);
+    // Seeding takes minutes: only when a phase over the main backlog runs.
+    if (MAIN_GROUP_PHASES.some((p) => !opts.skip.has(p))) {
+      // 1. The main group: seeded now, or the one the state file names (--skip-seed).
+      if (opts.skipSeed) {
+        const found = await cw.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `/aws/eks/${spec.cluster}/cluster` }));
+        if (!found.logGroups?.length) throw new Error(`--skip-seed: group of ${spec.cluster} is not in ${cloudwatch} any more`);
       }
-    });
+      say(`${opts.skipSeed ? 'regenerating' : 'seeding'} ${spec.events} audit events over ${spec.auditStreams} audit streams (payload ${spec.payloadBytes} B, mutations ${spec.mutationShare})`);
+      let main: SeededGroup = await prepareGroup(cw, spec, !opts.skipSeed);
+      if (!opts.skipSeed) saveState(RESULTS_DIR, cloudwatch, spec);
+      const group = main.scenario.logGroupName;
+      const window = groupWindow(spec);
+      results.group = {
+        name: group,
+        auditEvents: spec.events,
+        allEvents: main.allEvents,
+        streams: main.scenario.streams.length,
+        auditStreams: spec.auditStreams,
+        expectedDocs: main.expectedDocs,
+        auditMb: main.auditBytes / 1e6,
+        allMb: main.allBytes / 1e6,
+        mutationShare: spec.mutationShare,
+        payloadBytes: spec.payloadBytes,
+        seedSeconds: main.seedSeconds,
+      };
+      say(`   ${main.allEvents} events (${(main.allBytes / 1e6).toFixed(0)} MB) in ${main.scenario.streams.length} streams; the policy keeps ${main.expectedDocs}${main.seedSeconds ? `; seeded in ${main.seedSeconds.toFixed(1)} s` : ''}`);
+
+      // 2. Ceilings over the same data.
+      const limit = await forwarderPageLimit(cloudwatch, group, { auditEvents: spec.events, auditBytes: main.auditBytes, allEvents: main.allEvents, allBytes: main.allBytes });
+      results.read = await phase('read', () => measureRead(cloudwatch, group, window, limit));
+      const events = logEvents(main.scenario);
+      // Elasticsearch's first bulk requests are slow (JIT, first index creation): warm it up on a
+      // throwaway index first, so the ceiling is not measured on a cold node when the forwarder is not.
+      const warmSuffix = suffix('warmup');
+      await phase('warmup', () => measureWrite(elastic, 'warm-up', warmSuffix, allDocuments(events.slice(0, 3_000), warmSuffix)));
+      const writeSuffix = suffix('write');
+      const policyDocs = policyDocuments(events, writeSuffix);
+      results.transform = policyDocs.cost;
+      results.write = await phase('write', () => measureWrite(elastic, 'default policy', writeSuffix, policyDocs.docs));
+      policyDocs.docs.requests.length = 0;
+      if (!opts.skip.has('heavy')) {
+        const heavySuffix = suffix('writeall');
+        results.writeAll = await phase('heavy', () => measureWrite(elastic, 'every audit event (no policy)', heavySuffix, allDocuments(events, heavySuffix)));
+      }
+      events.length = 0;
+      main = { ...main, scenario: { logGroupName: group, streams: [] } }; // the messages are not needed any more
+
+      // 3. The forwarder end to end over the same backlog.
+      const target: ForwarderTarget = { cloudwatch, elastic, group, auditEvents: spec.events, expectedDocs: main.expectedDocs, bytes: results.read?.bytes ?? main.allBytes };
+      const timeoutMs = Math.max(300_000, spec.events * 10);
+      const nodeArgs = opts.nodeArgs;
+      const forward = (label: string, command: 'backfill' | 'run', rps: number, name: string, launcher: Launcher = 'compiled') =>
+        phase(name, async () => {
+          const r = await measureForwarder(target, { label, command, requestsPerSecond: rps, indexSuffix: suffix(name), window, slices: opts.slices, timeoutMs, launcher, nodeArgs });
+          say(`   ${describe(r)}`);
+          return r;
+        });
+      // Forwarder rows run as the image does: the tsc output under plain node with the image's
+      // NODE_OPTIONS (built above). One row runs through tsx (as `npm run demo`), for comparison.
+      results.backfill = await forward('backfill, 5 req/s', 'backfill', 5, 'backfill');
+      results.backfillDefault = await forward('backfill, 2 req/s (default)', 'backfill', 2, 'backfill2');
+      results.backfillTsx = await forward('backfill, 5 req/s, through tsx (default V8 heap)', 'backfill', 5, 'tsx', 'tsx');
+      results.run = await forward('run catching up, 5 req/s', 'run', 5, 'run');
+
+      // 4. Memory against backlog size: 10,000 events vs the main backlog, per launcher.
+      await phase('memory', async () => {
+        const small = await smallBacklog(10_000, 'm10k', 'compiled');
+        const big = results.backfill;
+        results.memory = { small, big, ratio: small && big ? big.peakRssMb / small.peakRssMb : undefined };
+        if (results.backfillTsx) {
+          const smallTsx = await smallBacklog(10_000, 'm10kt', 'tsx');
+          results.memoryTsx = { small: smallTsx, big: results.backfillTsx, ratio: smallTsx ? results.backfillTsx.peakRssMb / smallTsx.peakRssMb : undefined };
+        }
+      });
+    }
     // 1,000,000 events are beyond the emulator (hours to page): a synthetic FilterLogEvents source.
     if (opts.scale) {
       results.memoryScale = await phase('scale', async () => {
@@ -195,6 +203,18 @@ async function main(): Promise<void> {
         created.suffixes.push(`${runId}-lat-lat`);
       }),
     );
+
+    // 6. `run` at the defaults (and at 5 s) on a live group with late arrivals, beside the OpenTelemetry receiver.
+    results.live = await phase('live', async () => {
+      const receiver = await peerReceiver();
+      const cluster = `${runId}-live`;
+      created.groups.push(`/aws/eks/${cluster}/cluster`);
+      created.suffixes.push(`${cluster}-d60`, `${cluster}-i5`);
+      say(`   feeding ${opts.liveRate} audit events/s for ${opts.liveMinutes} min, then ~20 min until the 15-minute sweep has re-read it all`);
+      const r = await measureLive({ cloudwatch, elastic, cluster, seed: opts.seed + 11, rate: opts.liveRate, minutes: opts.liveMinutes, mutationShare: opts.mutationShare, payloadBytes: opts.payloadBytes, receiver });
+      for (const f of [...r.forwarders, ...(r.receiver ? [r.receiver] : [])]) say(`   ${f.label}: ${f.calls.calls} calls, ${(f.calls.bytes / 1e6).toFixed(1)} MB, read ${f.readRatio.toFixed(2)} x what was ingested`);
+      return r;
+    });
   } finally {
     results.finishedAt = new Date().toISOString();
     results.machine.loadAverageAtEnd = os.loadavg();
@@ -203,6 +223,23 @@ async function main(): Promise<void> {
     await cleanUp(cw, elastic, created);
     cw.destroy();
     if (services) await services.stop();
+  }
+
+  /** The peer's collector, built into the cache on first use; or why it cannot run. */
+  async function peerReceiver(): Promise<{ binary: string } | { skipped: string }> {
+    if (opts.skip.has('otel')) return { skipped: '--skip otel' };
+    const missing = receiverUnavailable();
+    if (missing) {
+      say(`   ${missing}`);
+      return { skipped: missing };
+    }
+    try {
+      return { binary: await buildReceiver() };
+    } catch (err) {
+      say(`   receiver build failed, running without it: ${(err as Error).message}`);
+      results.errors.push(`otel build: ${(err as Error).message.split('\n')[0]}`);
+      return { skipped: `its build failed: ${(err as Error).message.split('\n')[0]}` };
+    }
   }
 
   /** Seeds a group of n audit events like the main one and backfills it (5 req/s): its peak RSS. */
