@@ -3,7 +3,7 @@ import { FingerprintSet } from '../../pipeline/fingerprint-set.js';
 const BUCKET_MS = 60_000;
 
 /**
- * What Linseed holds, by dedup key, for every request time from `knownFrom` on: what this
+ * What Linseed holds, by dedup key, for every request time in one known range: what this
  * process wrote and what it read back. Linseed sets no document id, so this set is what makes a
  * replay harmless. Keys are 64-bit fingerprints in one-minute buckets of request time; buckets
  * older than `retainMs` behind the newest are dropped, and `knownFrom` moves up with them, so a
@@ -11,8 +11,9 @@ const BUCKET_MS = 60_000;
  */
 export class DeliveredSet {
   private readonly buckets = new Map<number, FingerprintSet>();
-  /** Everything Linseed holds from this time on (epoch ms) is in the set; undefined: nothing known. */
+  /** Everything Linseed holds with a request time in [knownFrom, knownTo] (epoch ms) is in the set; undefined: nothing known. */
   knownFrom: number | undefined;
+  knownTo: number | undefined;
   private newest = Number.NEGATIVE_INFINITY;
   private count = 0;
 
@@ -22,9 +23,9 @@ export class DeliveredSet {
     return this.count;
   }
 
-  /** Whether the set can answer for a request at `time`. */
-  knows(time: number): boolean {
-    return this.knownFrom !== undefined && time >= this.knownFrom;
+  /** Whether the set can answer for requests in [from, to]. */
+  knows(from: number, to = from): boolean {
+    return this.knownFrom !== undefined && this.knownTo !== undefined && from >= this.knownFrom && to <= this.knownTo;
   }
 
   has(key: string, time: number): boolean {
@@ -35,12 +36,27 @@ export class DeliveredSet {
     const b = Math.floor(time / BUCKET_MS);
     const set = this.buckets.get(b) ?? this.buckets.set(b, new FingerprintSet()).get(b)!;
     if (set.add(key)) this.count += 1;
-    if (time > this.newest) this.newest = time;
   }
 
-  /** Everything from `from` on is now in the set (after a read back of [from, knownFrom)). */
-  markKnownFrom(from: number): void {
-    this.knownFrom = this.knownFrom === undefined ? from : Math.min(this.knownFrom, from);
+  /**
+   * Moves the retention along with what is being written (not with what was read back, which may
+   * run far ahead of it), never past now: a future-dated document must not empty the set.
+   */
+  advance(time: number, now = Date.now()): void {
+    this.newest = Math.max(this.newest, Math.min(time, now));
+  }
+
+  /** Nothing is known any more (a write's outcome stayed in doubt): the next write reads back first. */
+  forget(): void {
+    this.knownFrom = undefined;
+    this.knownTo = undefined;
+  }
+
+  /** [from, to] is now in the set too (read back); one that does not touch the known range replaces it. */
+  markKnown(from: number, to: number): void {
+    const touches = this.knownFrom !== undefined && this.knownTo !== undefined && from <= this.knownTo + 1 && to >= this.knownFrom - 1;
+    this.knownFrom = touches ? Math.min(this.knownFrom!, from) : from;
+    this.knownTo = touches ? Math.max(this.knownTo!, to) : to;
   }
 
   /** Forgets buckets far behind the newest request time; what is forgotten is no longer known. */
@@ -52,5 +68,6 @@ export class DeliveredSet {
       this.buckets.delete(b);
     }
     if (this.knownFrom !== undefined && this.knownFrom < keepFrom * BUCKET_MS) this.knownFrom = keepFrom * BUCKET_MS;
+    if (this.knownFrom !== undefined && this.knownTo !== undefined && this.knownFrom > this.knownTo) this.forget();
   }
 }

@@ -36,6 +36,10 @@ export interface LinseedSinkOptions {
 /** Elasticsearch refreshes its search view every second: a read back waits this long after a write. */
 const VISIBLE_AFTER_MS = 2_000;
 const PAGE = 1_000;
+/** Item errors that say the store was busy, not that the line was wrong. */
+const TRANSIENT_ITEM = /rejected_execution|es_rejected|too_many_requests|429|unavailable_shards|timeout|circuit_breaking/i;
+/** A read of more than this many documents is split by time: Linseed's from/size paging stops at 10,000. */
+const SPLIT_ABOVE = 9_000;
 /** The replay horizon at the defaults: the ceiling's sweep (15 min + its period) and the re-count after it, with room. */
 const RETAIN_MS = 30 * 60_000;
 /** Request times a verify slice may lead its documents' stage times by. */
@@ -56,24 +60,39 @@ export class LinseedSink implements Sink {
   readonly delivered: DeliveredSet;
   /** Until then, something written may not be searchable yet (the process start counts: an earlier one may just have written). */
   private visibleAt: number;
+  private readonly retainMs: number;
   private readonly visibleAfterMs: number;
 
   constructor(private readonly o: LinseedSinkOptions) {
     this.visibleAfterMs = o.visibleAfterMs ?? VISIBLE_AFTER_MS;
     this.visibleAt = Date.now() + this.visibleAfterMs;
     this.identity = [o.settings.clusterId ?? 'cluster'];
-    this.delivered = new DeliveredSet(o.retainMs ?? RETAIN_MS);
+    this.retainMs = o.retainMs ?? RETAIN_MS;
+    this.delivered = new DeliveredSet(this.retainMs);
   }
 
   async prepare(): Promise<void> {}
 
-  async write(records: readonly SinkRecord[], signal: AbortSignal): Promise<WriteOutcome[]> {
+  /** One write, lookup or read back at a time: backfill slices share this sink, and the set's ranges must not interleave. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  write(records: readonly SinkRecord[], signal: AbortSignal): Promise<WriteOutcome[]> {
+    return this.serial(() => this.writeNow(records, signal));
+  }
+
+  private async writeNow(records: readonly SinkRecord[], signal: AbortSignal): Promise<WriteOutcome[]> {
     const outcomes: WriteOutcome[] = records.map((r) =>
       r.kind === 'dead-letter' ? { result: 'refused', status: 0, reason: 'Linseed keeps no dead letters' } : { result: 'already-stored' },
     );
     const audit = records.map((r, i) => ({ r, i })).filter(({ r }) => r.kind === 'audit');
     if (audit.length === 0) return outcomes;
     try {
+      this.delivered.advance(Math.max(...audit.map(({ r }) => requestTime(r))));
       await this.ensureKnown(audit.map(({ r }) => r), signal);
       const pending: { r: SinkRecord; i: number }[] = [];
       const inBatch = new Set<string>();
@@ -88,6 +107,8 @@ export class LinseedSink implements Sink {
       this.o.health.ok(this.target);
       return outcomes;
     } catch (err) {
+      // Lines may have landed unseen (a lost answer, then a failed read back): read back before any resend.
+      this.delivered.forget();
       if (!signal.aborted) this.o.health.failed(this.target, err);
       throw err;
     }
@@ -130,6 +151,14 @@ export class LinseedSink implements Sink {
         throw new LinseedError(`Linseed refused the bulk write (${res.status}): ${res.body.slice(0, 300)}${hintFor(res.status)}`, res.status, false);
       }
       const reason = answer?.errors?.[0]?.reason ?? res.body.slice(0, 300);
+      // Elasticsearch's queue was full or a shard busy: no line was wrong, send again after a pause.
+      if (answer?.errors?.some((e) => TRANSIENT_ITEM.test(`${e.type ?? ''} ${e.reason ?? ''}`))) {
+        this.stats.retries += 1;
+        this.o.log.warn({ failed: answer.failed, reason, attempt }, 'Linseed could not store some lines for now; reading back and sending the rest again');
+        await waitTicking(Math.min(30_000, 500 * 2 ** (attempt - 1)), signal, this.o.health);
+        await this.readBack(todo, signal);
+        continue;
+      }
       if (todo.length === 1 && records.length === 1) return [{ result: 'refused', status: res.status, reason }];
       // Some lines failed, unnamed: learn which landed, then settle the others one by one.
       if (answer) this.stats.partialFailures += 1;
@@ -140,17 +169,42 @@ export class LinseedSink implements Sink {
         if (this.delivered.has(r.key, requestTime(r))) out.push({ result: 'stored' });
         else out.push((await this.send([r], signal))[0]!);
       }
+      // Most lines refused even alone: a refusal of everything (a closed index, a broken mapping), not of these lines.
+      const refused = out.filter((o) => o.result === 'refused').length;
+      if (records.length > 1 && refused * 2 > records.length) {
+        throw new LinseedError(`Linseed refused ${refused} of ${records.length} lines, each alone too: not a fault of the lines (${reason}); trying again later`, res.status, false);
+      }
       return out;
     }
   }
 
-  /** Reads back what Linseed holds for request times at and after the oldest of `records` not yet known. */
+  /**
+   * Makes the set know the request times of `records`: reads back what is missing below and
+   * above the known range, above with a retention's room (the head moves up; this process is
+   * the only writer, so what it writes inside the range stays known).
+   */
   private async ensureKnown(records: readonly SinkRecord[], signal: AbortSignal): Promise<void> {
-    const from = Math.min(...records.map(requestTime));
-    if (this.delivered.knows(from)) return;
-    const to = this.delivered.knownFrom ?? Date.now() + 24 * 3_600_000;
-    await this.readRange(from, to, signal);
-    this.delivered.markKnownFrom(from);
+    const times = records.map(requestTime);
+    const from = Math.min(...times);
+    const to = Math.max(...times);
+    const set = this.delivered;
+    if (set.knows(from, to)) return;
+    const ahead = to + this.retainMs;
+    if (set.knownFrom === undefined || set.knownTo === undefined || to < set.knownFrom - 1 || from > set.knownTo + 1) {
+      await this.readRange(from, ahead, signal);
+      set.markKnown(from, ahead);
+      return;
+    }
+    if (from < set.knownFrom) {
+      const below = set.knownFrom - 1;
+      await this.readRange(from, below, signal);
+      set.markKnown(from, below);
+    }
+    if (to > set.knownTo) {
+      const above = set.knownTo + 1;
+      await this.readRange(above, ahead, signal);
+      set.markKnown(above, ahead);
+    }
   }
 
   /** Reads back the range of request times `records` span. */
@@ -163,20 +217,42 @@ export class LinseedSink implements Sink {
   private async readRange(from: number, to: number, signal: AbortSignal): Promise<void> {
     await waitTicking(this.visibleAt - Date.now(), signal, this.o.health);
     this.stats.readBacks += 1;
-    for await (const item of this.items({ from: from - 1, to: to + 1 }, signal)) {
+    await this.readSplit(from, to, signal);
+  }
+
+  /**
+   * Reads [from, to] page by page; a range holding more than SPLIT_ABOVE documents is read in two
+   * halves instead, and a range whose pages do not add up to its total fails rather than pass
+   * for read (a document missed here would be sent twice).
+   */
+  private async readSplit(from: number, to: number, signal: AbortSignal): Promise<void> {
+    let seen = 0;
+    let total: number | undefined;
+    for await (const { item, totalHits } of this.items({ from: from - 1, to: to + 1 }, signal)) {
+      total ??= totalHits;
+      if (total !== undefined && total > SPLIT_ABOVE && to - from > 1) {
+        const mid = Math.floor((from + to) / 2);
+        await this.readSplit(from, mid, signal);
+        await this.readSplit(mid + 1, to, signal);
+        return;
+      }
+      seen += 1;
       const t = Date.parse(String(item.requestReceivedTimestamp ?? ''));
       if (item.auditID && item.stage && Number.isFinite(t)) this.delivered.add(dedupKey(item as KeyedEvent), t);
     }
+    if (total !== undefined && seen < total) {
+      throw new LinseedError(`Linseed's read of ${iso(from)} .. ${iso(to)} returned ${seen} of ${total} documents; not trusting it`, 200, true);
+    }
   }
 
-  /** The read API's pages over a range of request times (`from` exclusive, `to` inclusive). */
-  private async *items(range: { from: number; to: number }, signal: AbortSignal): AsyncGenerator<Record<string, unknown>> {
+  /** The read API's documents over a range of request times (`from` exclusive, `to` inclusive), with the total it announced. */
+  private async *items(range: { from: number; to: number }, signal: AbortSignal): AsyncGenerator<{ item: Record<string, unknown>; totalHits?: number }> {
     let after: Record<string, unknown> | undefined;
     do {
       const query: ReadQuery = { type: 'kube', max_page_size: PAGE, time_range: { from: iso(range.from), to: iso(range.to) }, ...(after ? { after_key: after } : {}) };
       const page = await this.reading(() => this.o.client.read(query, signal), signal);
       const items = page.items ?? [];
-      yield* items;
+      for (const item of items) yield { item, totalHits: page.total_hits };
       after = items.length > 0 ? (page.after_key ?? undefined) : undefined;
     } while (after);
   }
@@ -214,24 +290,34 @@ export class LinseedSink implements Sink {
     return Number.isFinite(t) ? t : undefined;
   }
 
-  async heldUnderOtherIds(records: readonly SinkRecord[], signal: AbortSignal): Promise<Set<string>> {
-    const audit = records.filter((r) => r.kind === 'audit');
-    if (audit.length === 0) return new Set();
-    await this.ensureKnown(audit, signal);
-    return new Set(audit.filter((r) => this.delivered.has(r.key, requestTime(r))).map((r) => r.key));
+  heldUnderOtherIds(records: readonly SinkRecord[], signal: AbortSignal): Promise<Set<string>> {
+    return this.serial(async () => {
+      const audit = records.filter((r) => r.kind === 'audit');
+      if (audit.length === 0) return new Set<string>();
+      this.delivered.advance(Math.max(...audit.map(requestTime)));
+      await this.ensureKnown(audit, signal);
+      return new Set(audit.filter((r) => this.delivered.has(r.key, requestTime(r))).map((r) => r.key));
+    });
   }
 
   /** Audit documents are judged by content; dead letters are in the local spool, not in Linseed. */
-  async missing(records: readonly SinkRecord[]): Promise<string[]> {
-    const audit = records.filter((r) => r.kind === 'audit');
-    const signal = new AbortController().signal;
-    if (audit.length > 0) await this.readBack(audit, signal);
-    return records.filter((r) => r.kind === 'dead-letter' || !this.delivered.has(r.key, requestTime(r))).map((r) => r.key);
+  missing(records: readonly SinkRecord[]): Promise<string[]> {
+    return this.serial(async () => {
+      const audit = records.filter((r) => r.kind === 'audit');
+      const signal = new AbortController().signal;
+      if (audit.length > 0) {
+        this.delivered.advance(Math.max(...audit.map(requestTime)));
+        await this.readBack(audit, signal);
+      }
+      const missing = records.filter((r) => r.kind === 'dead-letter' || !this.delivered.has(r.key, requestTime(r))).map((r) => r.key);
+      this.delivered.prune();
+      return missing;
+    });
   }
 
   async *storedBetween(from: number, to: number): AsyncGenerator<StoredDocument> {
     const signal = new AbortController().signal;
-    for await (const item of this.items({ from: from - REQUEST_SPAN_MS, to }, signal)) {
+    for await (const { item } of this.items({ from: from - REQUEST_SPAN_MS, to }, signal)) {
       const t = Date.parse(String(item.stageTimestamp ?? ''));
       if (!(t >= from && t <= to) || !item.auditID) continue;
       const key = dedupKey(item as KeyedEvent);

@@ -37,8 +37,17 @@ class FakeLinseed {
   bulks = 0;
   reads = 0;
   loseNextAnswer = false;
+  /** The next bulks store nothing and answer every line with this item error type. */
+  busyNext = 0;
+  refuseAll = false;
+  failNextRead = false;
   async bulk(lines: readonly string[]): Promise<{ status: number; answer?: BulkAnswer; body: string }> {
     this.bulks += 1;
+    if (this.busyNext > 0) {
+      this.busyNext -= 1;
+      return { status: 200, answer: { total: lines.length, succeeded: 0, failed: lines.length, errors: [{ type: 'es_rejected_execution_exception', reason: 'rejected execution of coordinating operation' }] }, body: '' };
+    }
+    if (this.refuseAll) return { status: 400, body: '{"msg":"index closed"}' };
     let failed = 0;
     for (const line of lines) {
       if (line.includes('refuse-me')) failed += 1;
@@ -53,6 +62,10 @@ class FakeLinseed {
   }
   async read(q: ReadQuery): Promise<ReadAnswer> {
     this.reads += 1;
+    if (this.failNextRead) {
+      this.failNextRead = false;
+      throw new LinseedError('Linseed answered 403 to a read', 403, false);
+    }
     const from = Date.parse(q.time_range!.from);
     const to = Date.parse(q.time_range!.to);
     const hits = this.docs.filter((d) => {
@@ -141,12 +154,54 @@ describe('the Linseed sink: exactly once through an API that sets no id', () => 
   });
 });
 
+describe('the Linseed sink under review findings', () => {
+  it('backfill slices writing at once through one sink store nothing twice', async () => {
+    const linseed = new FakeLinseed();
+    const sink = sinkOver(linseed);
+    const early = records(40, 0);
+    const late = records(40, 3 * 3600);
+    // Linseed already holds the early ones; two slices write at once.
+    await sinkOver(linseed).write(early, signal);
+    await Promise.all([sink.write(late, signal), sink.write(early, signal), sink.write(late, signal)]);
+    expect(linseed.docs).toHaveLength(80);
+    expect(new Set(storedKeys(linseed)).size).toBe(80);
+  });
+
+  it('a busy store (item errors of a full queue) is waited out, not dead-lettered', async () => {
+    const linseed = new FakeLinseed();
+    const sink = sinkOver(linseed);
+    linseed.busyNext = 2;
+    expect((await sink.write(records(3), signal)).map((o) => o.result)).toEqual(['stored', 'stored', 'stored']);
+    expect(linseed.docs).toHaveLength(3);
+  });
+
+  it('a refusal of everything (not of the lines) fails the write instead of dead-lettering every line', async () => {
+    const linseed = new FakeLinseed();
+    const sink = sinkOver(linseed);
+    linseed.refuseAll = true;
+    await expect(sink.write(records(4), signal)).rejects.toThrow(/refused 4 of 4 lines, each alone too/);
+  });
+
+  it('after a lost answer and a failed read back, reads back before sending anything again', async () => {
+    const linseed = new FakeLinseed();
+    const sink = sinkOver(linseed);
+    await sink.write(records(1, 0), signal);
+    const batch = records(5, 10);
+    linseed.loseNextAnswer = true;
+    linseed.failNextRead = true;
+    await expect(sink.write(batch, signal)).rejects.toThrow(/403/);
+    expect((await sink.write(batch, signal)).map((o) => o.result)).toEqual(Array(5).fill('already-stored'));
+    expect(linseed.docs).toHaveLength(6);
+  });
+});
+
 describe('the delivered set', () => {
   it('forgets minutes far behind the newest, and no longer claims to know them', () => {
     const set = new DeliveredSet(10 * 60_000);
-    set.markKnownFrom(T0);
+    set.markKnown(T0, T0 + 40 * 60_000);
     set.add('a', T0);
     set.add('b', T0 + 30 * 60_000);
+    set.advance(T0 + 30 * 60_000, T0 + 60 * 60_000);
     set.prune();
     expect(set.has('a', T0)).toBe(false);
     expect(set.knows(T0)).toBe(false);
