@@ -108,6 +108,8 @@ export interface ForwarderRunOptions {
   launcher?: Launcher;
   /** node's own flags for the forwarder process (V8 settings, --cpu-prof ...). */
   nodeArgs?: string[];
+  /** Where its documents land, when not the Elasticsearch sink's indices of indexSuffix (Linseed's). */
+  docPattern?: string;
 }
 
 /** Starts the real CLI with the probe preloaded. */
@@ -154,7 +156,7 @@ export async function measureForwarder(target: ForwarderTarget, o: ForwarderRunO
       ? ['backfill', '--from', new Date(o.window.from).toISOString(), '--to', new Date(o.window.to).toISOString(), '--json', '--no-progress', '--slices', String(o.slices ?? 1)]
       : ['run'];
 
-  const docs = sampleDocCount(target.elastic, `${auditIndexPrefix(o.indexSuffix)}*`);
+  const docs = sampleDocCount(target.elastic, o.docPattern ?? `${auditIndexPrefix(o.indexSuffix)}*`);
   const t0 = performance.now();
   const child = spawnForwarder(args, env, o.command === 'run' ? 'info' : 'warn', o.launcher, o.nodeArgs);
   const proc = sampleProcess(child.pid!);

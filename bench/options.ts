@@ -21,7 +21,7 @@ export interface BenchOptions {
   /** Live phase: audit events per second put, and for how many minutes (the sweeps then need ~20 more). */
   liveRate: number;
   liveMinutes: number;
-  /** Phases to leave out (comma separated: read,warmup,write,heavy,build,backfill,backfill2,tsx,run,memory,scale,prefilter,slices,idle,latency,live,otel). */
+  /** Phases to leave out (comma separated: read,warmup,write,heavy,build,backfill,backfill2,tsx,run,memory,scale,verify-scale,prefilter,slices,linseed,idle,latency,live,otel). */
   skip: Set<string>;
   /** node's flags for the forwarder processes (e.g. --max-old-space-size=96, --cpu-prof), to try V8 settings or profile. */
   nodeArgs: string[];
@@ -33,7 +33,7 @@ const USAGE = `npm run bench -- [--quick] [--events N] [--streams N] [--mutation
                  [--seed N] [--skip-seed] [--scale] [--slices N] [--latency-rate N] [--latency-seconds N]
                  [--live-rate N] [--live-minutes N]
                  [--node-args='--max-old-space-size=96 --cpu-prof'] [--rerender results/<file>.json]
-                 [--skip read,warmup,write,heavy,build,backfill,backfill2,tsx,run,memory,scale,prefilter,slices,idle,latency,live,otel]`;
+                 [--skip read,warmup,write,heavy,build,backfill,backfill2,tsx,run,memory,scale,verify-scale,prefilter,slices,linseed,idle,latency,live,otel]`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({

@@ -14,7 +14,9 @@ import { auditTemplateName, deadLetterTemplateName } from '../src/sink/elasticse
 import { deadLetterIndex } from '../test/support/scenario.js';
 import { buildCompiled, measureForwarder, measureIdle, type ForwarderRun, type ForwarderTarget, type Launcher } from './measure-forwarder.js';
 import { measureLatency } from './measure-latency.js';
+import { measureLinseed } from './measure-linseed.js';
 import { measureLive } from './measure-live.js';
+import { measureVerify, type VerifyRun } from './measure-verify.js';
 import { forwarderPageLimit, measureRead, plainClient } from './measure-read.js';
 import { allDocuments, logEvents, measureWrite, policyDocuments } from './measure-write.js';
 import { imageNodeOptions } from '../test/support/cli.js';
@@ -162,11 +164,28 @@ async function main(): Promise<void> {
     }
     // 1,000,000 events are beyond the emulator (hours to page): a synthetic FilterLogEvents source.
     if (opts.scale) {
+      // verify-scale: `verify` over each window just backfilled, while its source still serves it.
+      const verifyScale: { small?: VerifyRun; big?: VerifyRun } = {};
+      const verifyAfter = (size: 'small' | 'big') =>
+        opts.skip.has('verify-scale')
+          ? undefined
+          : async (t: ForwarderTarget, indexSuffix: string, window: { from: number; to: number }) => {
+              verifyScale[size] = await phase('verify-scale', async () => {
+                const v = await measureVerify(t, { label: `verify of ${t.auditEvents} events, synthetic source`, indexSuffix, window, requestsPerSecond: 5, timeoutMs: Math.max(300_000, t.auditEvents * 5), nodeArgs: opts.nodeArgs });
+                const r = v.report;
+                say(`   ${v.label}: exit ${v.exitCode}, ${n(v.wallSeconds)} s, peak RSS ${n(v.peakRssMb)} MB, ${r.apiCalls} API calls; expected ${r.expected} found ${r.found} missing ${r.missing} unexpected ${r.unexpected} duplicates ${r.duplicates} complete ${r.complete}`);
+                return v;
+              });
+            };
       results.memoryScale = await phase('scale', async () => {
-        const small = (await syntheticBacklog(1, 'syn1')).run;
-        const big = (await syntheticBacklog(100, 'syn100')).run;
+        const small = (await syntheticBacklog(1, 'syn1', {}, { after: verifyAfter('small') })).run;
+        const big = (await syntheticBacklog(100, 'syn100', {}, { after: verifyAfter('big') })).run;
         return { small, big, ratio: big.peakRssMb / small.peakRssMb };
       });
+      if (verifyScale.small || verifyScale.big) {
+        const { small, big } = verifyScale;
+        results.verifyScale = { small, big, ratio: small && big ? big.peakRssMb / small.peakRssMb : undefined };
+      }
     }
     // The prefilter's savings: LocalStack ignores filter patterns, the synthetic source applies them.
     results.prefilter = await phase('prefilter', async () => {
@@ -183,6 +202,14 @@ async function main(): Promise<void> {
       const one = await syntheticBacklog(repeats, 'sl-1', {}, { slices: 1, callLatencyMs: SLICE_LATENCY_MS });
       const four = await syntheticBacklog(repeats, 'sl-4', {}, { slices: 4, callLatencyMs: SLICE_LATENCY_MS });
       return { one, four, callLatencyMs: SLICE_LATENCY_MS, speedup: one.run.wallSeconds / four.run.wallSeconds };
+    });
+    // The Linseed sink end to end against the emulator's raw bulk ceiling (issue #11), synthetic source.
+    results.linseed = await phase('linseed', async () => {
+      const cluster = `${runId}-ls`;
+      created.suffixes.push(cluster, `${cluster}-raw`);
+      const r = await measureLinseed({ elastic: elastic!, cluster, seed: opts.seed, repeats: Math.max(1, Math.round(spec.events / 10_000)), streams: opts.streams, mutationShare: opts.mutationShare, payloadBytes: opts.payloadBytes, nodeArgs: opts.nodeArgs });
+      say(`   raw bulk ceiling: ${n(r.ceiling.eventsPerSecond)} events/s (${n(r.ceiling.docsPerSecond)} docs/s, ${r.ceiling.stored}/${r.ceiling.documents} stored); ${describe(r.run)}; ratio ${r.ratio.toFixed(2)}`);
+      return r;
     });
     results.idle = await phase('idle', async () => [await measureIdle('tsx'), await measureIdle('compiled')]);
 
@@ -264,17 +291,23 @@ async function main(): Promise<void> {
   }
 
   /** `backfill` (compiled, as the image) of `repeats` × 10,000 events from the synthetic source. */
-  async function syntheticBacklog(repeats: number, name: string, extraEnv: Record<string, string> = {}, o: { slices?: number; callLatencyMs?: number } = {}): Promise<SyntheticRun> {
+  async function syntheticBacklog(
+    repeats: number,
+    name: string,
+    extraEnv: Record<string, string> = {},
+    o: { slices?: number; callLatencyMs?: number; after?: (t: ForwarderTarget, indexSuffix: string, window: { from: number; to: number }) => Promise<void> } = {},
+  ): Promise<SyntheticRun> {
     const source = await startSyntheticCloudWatch({ cluster: `${runId}-${name}`, seed: opts.seed, baseEvents: 10_000, repeats, streams: opts.streams, mutationShare: opts.mutationShare, payloadBytes: opts.payloadBytes, callLatencyMs: o.callLatencyMs });
     try {
       const t: ForwarderTarget = { cloudwatch: source.url, elastic: elastic!, group: source.logGroupName, auditEvents: source.auditEvents, expectedDocs: source.expectedDocs, bytes: source.bytes };
       const prefiltered = extraEnv.EKS_FORWARDER_PREFILTER === 'true';
+      const indexSuffix = suffix(name);
       const run = await measureForwarder(t, {
         label: `backfill of ${source.auditEvents} events, synthetic source${prefiltered ? ', prefilter on' : ''}${o.callLatencyMs ? `, ${o.callLatencyMs} ms a call` : ''}${o.slices ? `, ${o.slices} slice${o.slices > 1 ? 's' : ''}` : ''}, 5 req/s`,
         launcher: 'compiled',
         command: 'backfill',
         requestsPerSecond: 5,
-        indexSuffix: suffix(name),
+        indexSuffix,
         window: source.window,
         slices: o.slices ?? 1,
         timeoutMs: Math.max(300_000, source.auditEvents * 5),
@@ -282,7 +315,9 @@ async function main(): Promise<void> {
         extraEnv,
       });
       say(`   ${describe(run)}; served ${source.served.events} events, ${(source.served.bytes / 1e6).toFixed(0)} MB in ${source.served.calls} calls`);
-      return { run, served: { ...source.served } };
+      const served = { ...source.served };
+      await o.after?.(t, indexSuffix, source.window);
+      return { run, served };
     } finally {
       await source.close();
     }
@@ -290,6 +325,7 @@ async function main(): Promise<void> {
 }
 
 const SLICE_LATENCY_MS = 400;
+const n = (x: number) => x.toFixed(0);
 
 function describe(r: ForwarderRun): string {
   return `${r.label}: ${r.indexedDocs}/${r.expectedDocs} docs, ${r.eventsPerSecond.toFixed(0)} events/s, peak RSS ${r.peakRssMb.toFixed(0)} MB, CPU ${r.cpuSeconds.toFixed(1)} s, ${r.calls.calls} calls`;

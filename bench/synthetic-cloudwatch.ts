@@ -21,6 +21,8 @@ export interface SyntheticCloudWatch {
   expectedDocs: number;
   bytes: number;
   window: { from: number; to: number };
+  /** The i-th event (0 = oldest) as served: for ceilings made of the same events. */
+  event(i: number): { stream: string; timestamp: number; message: string };
   /** What was served so far: FilterLogEvents calls, events and message bytes in the answers. */
   served: { calls: number; events: number; bytes: number };
   close(): Promise<void>;
@@ -125,6 +127,7 @@ export async function startSyntheticCloudWatch(o: SyntheticOptions): Promise<Syn
     expectedDocs: expectedDocuments(scenario).expected.size * o.repeats,
     bytes: bytes * o.repeats,
     window: { from: timestampOf(0) - 1_000, to: timestampOf(total - 1) + 1_000 },
+    event: (i: number) => ({ stream: base[i % n]!.stream, timestamp: timestampOf(i), message: messageOf(i) }),
     served,
     close: () =>
       new Promise<void>((resolve) => {
