@@ -56,8 +56,16 @@ export async function startSyntheticCloudWatch(o: SyntheticOptions): Promise<Syn
   const messageOf = (i: number) => {
     const copy = Math.floor(i / n);
     const m = base[i % n]!.message;
-    // The auditID's first 8 hex digits name the copy: distinct ids, same shape and size.
-    return copy === o.repeats - 1 ? m : m.replace(/"auditID":"[0-9a-f]{8}/, `"auditID":"${copy.toString(16).padStart(8, '0')}`);
+    if (copy === o.repeats - 1) return m;
+    // The auditID's first 8 hex digits name the copy: distinct ids, same shape and size. Its
+    // timestamps move back with its CloudWatch timestamp, as a real earlier hour's would.
+    const shift = (o.repeats - 1 - copy) * span;
+    return m
+      .replace(/"auditID":"[0-9a-f]{8}/, `"auditID":"${copy.toString(16).padStart(8, '0')}`)
+      .replace(/"(requestReceivedTimestamp|stageTimestamp)":"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3})(\d*)Z"/g, (_all, field: string, ms: string, micro: string) => {
+        const moved = new Date(Date.parse(`${ms}Z`) - shift).toISOString().slice(0, 23);
+        return `"${field}":"${moved}${micro}Z"`;
+      });
   };
   /** First virtual index whose timestamp is >= t. */
   const lowerBound = (t: number) => {
