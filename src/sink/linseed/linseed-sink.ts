@@ -134,11 +134,8 @@ export class LinseedSink implements Sink {
       } catch (err) {
         if (signal.aborted || !(err instanceof LinseedError) || !err.transient) throw err;
         this.visibleAt = Date.now() + this.visibleAfterMs;
-        this.stats.retries += 1;
         this.o.health.failed(this.target, err);
-        this.o.log.warn({ err: errorText(err), attempt }, 'Linseed write outcome unknown; reading back what landed before sending again');
-        await waitTicking(Math.min(30_000, 500 * 2 ** (attempt - 1)), signal, this.o.health);
-        await this.readBack(todo, signal);
+        await this.pauseAndReadBack(todo, attempt, signal, { err: errorText(err) }, 'Linseed write outcome unknown; reading back what landed before sending again');
         continue;
       }
       this.visibleAt = Date.now() + this.visibleAfterMs;
@@ -153,10 +150,7 @@ export class LinseedSink implements Sink {
       const reason = answer?.errors?.[0]?.reason ?? res.body.slice(0, 300);
       // Elasticsearch's queue was full or a shard busy: no line was wrong, send again after a pause.
       if (answer?.errors?.some((e) => TRANSIENT_ITEM.test(`${e.type ?? ''} ${e.reason ?? ''}`))) {
-        this.stats.retries += 1;
-        this.o.log.warn({ failed: answer.failed, reason, attempt }, 'Linseed could not store some lines for now; reading back and sending the rest again');
-        await waitTicking(Math.min(30_000, 500 * 2 ** (attempt - 1)), signal, this.o.health);
-        await this.readBack(todo, signal);
+        await this.pauseAndReadBack(todo, attempt, signal, { failed: answer.failed, reason }, 'Linseed could not store some lines for now; reading back and sending the rest again');
         continue;
       }
       if (todo.length === 1 && records.length === 1) return [{ result: 'refused', status: res.status, reason }];
@@ -176,6 +170,14 @@ export class LinseedSink implements Sink {
       }
       return out;
     }
+  }
+
+  /** A retry of `todo` in doubt: back off (doubling by attempt, up to 30 s), then learn what landed. */
+  private async pauseAndReadBack(todo: readonly SinkRecord[], attempt: number, signal: AbortSignal, fields: object, message: string): Promise<void> {
+    this.stats.retries += 1;
+    this.o.log.warn({ ...fields, attempt }, message);
+    await waitTicking(Math.min(30_000, 500 * 2 ** (attempt - 1)), signal, this.o.health);
+    await this.readBack(todo, signal);
   }
 
   /**
