@@ -383,7 +383,7 @@ async function startForwarder(o: LiveOptions, group: string, label: string, inte
     /** Until the ceiling's sweep has read past `newest` (its window's last page) and every expected document is searchable. */
     async waitCaughtUp(newest: number, expectedDocs: number): Promise<void> {
       let overlapMs: number | undefined;
-      const everyMs = Math.max(4 * h.interval * 1000, FALLBACK_OVERLAP_MS / 4);
+      const everyMs = Math.max(4 * h.interval * 1000, FALLBACK_OVERLAP_MS / 2);
       const deadline = Date.now() + FALLBACK_OVERLAP_MS + 2 * everyMs + 3 * 60_000;
       while (exitCode === undefined && Date.now() < deadline) {
         overlapMs ??= ((await scrape(port)).eks_log_forwarder_overlap_seconds ?? Number.NaN) * 1000 || undefined;

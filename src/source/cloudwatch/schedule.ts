@@ -15,11 +15,14 @@ export interface Sweep {
  * Every range is read by the head once, then again at the floor (most late events come in
  * then) and at the ceiling (every event ingested less than the ceiling after its timestamp is
  * there by then, whatever the pattern of its arrival). So each event is read three times at the
- * most, whatever the lateness, and a sweep costs one call per `everyMs` of timestamps.
+ * most, whatever the lateness, and a sweep costs one call per `everyMs` of timestamps (more when
+ * that much holds more than a page). A sweep waits for half its age of timestamps, and at least
+ * four intervals: the ceiling's sweep, a safety net for events already minutes late, then reads
+ * every 8 polls at the defaults, so a quiet group costs 1 + 1/4 + 1/8 calls per interval.
  */
 export function sweepsFor(s: { latenessFloorMs: number; latenessCeilingMs: number; fetchIntervalMs: number; recountShare?: number }): Sweep[] {
   const ages = [...new Set([s.latenessFloorMs, s.latenessCeilingMs])].sort((a, b) => a - b);
-  const sweeps: Sweep[] = ages.map((age) => ({ ageMs: age + SEARCHABLE_AFTER_MS, everyMs: Math.max(4 * s.fetchIntervalMs, age / 4) }));
+  const sweeps: Sweep[] = ages.map((age) => ({ ageMs: age + SEARCHABLE_AFTER_MS, everyMs: Math.max(4 * s.fetchIntervalMs, age / 2) }));
   if (s.recountShare) {
     // Once the ceiling's sweep has surely passed over a range (it waits up to its `everyMs`).
     const ceiling = sweeps.at(-1)!;
