@@ -31,14 +31,25 @@ export interface LinseedResult {
   auditEvents: number;
   expectedDocs: number;
   ceiling: LinseedCeiling;
+  /** At the default page size: CloudWatch's request budget (5 req/s) is the limit. */
   run: ForwarderRun;
-  /** run events/s ÷ ceiling events/s. */
+  /** Audit events/s the 5 req/s budget allows at `run`'s page size (5 × events per call). */
+  budgetBound: number;
+  /** run events/s ÷ budgetBound. */
+  budgetRatio: number;
+  /** With 10,000-event pages (EKS_FORWARDER_PAGE_LIMIT), so the sink, not the budget, is the limit. */
+  sinkBound?: ForwarderRun;
+  /** The raw ceiling again, in batches of sinkBound's page size. */
+  sinkBoundCeiling?: LinseedCeiling;
+  /** sinkBound events/s ÷ sinkBoundCeiling events/s. */
   ratio: number;
   /** Most documents whose request times lie within the sink's 30-minute retention of each other: the delivered set's largest size in this run. */
   deliveredSetMaxKeys: number;
 }
 
 const RETAIN_MS = 30 * 60_000; // linseed-sink.ts RETAIN_MS
+/** The largest page FilterLogEvents serves: with it the request budget no longer limits a backfill. */
+const SINK_BOUND_PAGE = 10_000;
 /** Bulk requests in flight for the ceiling: the forwarder's Elasticsearch flush concurrency (the write ceiling's). */
 const CONCURRENCY = 2;
 
@@ -57,53 +68,65 @@ export async function measureLinseed(o: { elastic: string; cluster: string; seed
   const es = new Client({ node: o.elastic });
   try {
     const target: ForwarderTarget = { cloudwatch: source.url, elastic: o.elastic, group: source.logGroupName, auditEvents: source.auditEvents, expectedDocs: source.expectedDocs, bytes: source.bytes };
-    const run = await measureForwarder(target, {
-      label: `backfill of ${source.auditEvents} events through Linseed (emulator), synthetic source, 5 req/s`,
-      launcher: 'compiled',
-      command: 'backfill',
-      requestsPerSecond: 5,
-      indexSuffix: o.cluster,
-      window: source.window,
-      timeoutMs: Math.max(300_000, source.auditEvents * 10),
-      nodeArgs: o.nodeArgs,
-      // The Linseed sink is chosen by name; '' unsets the Elasticsearch settings benchEnv adds.
-      extraEnv: { ...world.env, LINSEED_CLUSTER_ID: o.cluster, ELASTIC_URL: '', ELASTIC_INDEX_SUFFIX: '' },
-      docPattern: world.linseed.readPattern(o.cluster),
-    });
+    const backfill = (label: string, indexSuffix: string, extraEnv: Record<string, string> = {}) =>
+      measureForwarder(target, {
+        label,
+        launcher: 'compiled',
+        command: 'backfill',
+        requestsPerSecond: 5,
+        indexSuffix,
+        window: source.window,
+        timeoutMs: Math.max(300_000, source.auditEvents * 10),
+        nodeArgs: o.nodeArgs,
+        // The Linseed sink is chosen by name; '' unsets the Elasticsearch settings benchEnv adds.
+        extraEnv: { ...world.env, LINSEED_CLUSTER_ID: indexSuffix, ELASTIC_URL: '', ELASTIC_INDEX_SUFFIX: '', ...extraEnv },
+        docPattern: world.linseed.readPattern(indexSuffix),
+      });
+    const run = await backfill(`backfill of ${source.auditEvents} events through Linseed (emulator), synthetic source, 5 req/s, default pages`, o.cluster);
+    const sinkBound = await backfill(`the same with ${SINK_BOUND_PAGE}-event pages (EKS_FORWARDER_PAGE_LIMIT): the sink the limit`, `${o.cluster}-pages`, { EKS_FORWARDER_PAGE_LIMIT: String(SINK_BOUND_PAGE) });
 
-    // The same events, shaped once, outside the timing.
+    // The same events, shaped once, outside the timing, POSTed in batches of each run's page size.
     const ctx = { policy: compilePolicy(DEFAULT_POLICY) };
-    const eventsPerRequest = Math.max(1, Math.round(source.auditEvents / Math.max(1, run.calls.filterCalls)));
-    const batches: string[] = [];
     const times: number[] = [];
-    let documents = 0;
-    for (let i = 0; i < source.auditEvents; i += eventsPerRequest) {
-      const events: SourceEvent[] = [];
-      for (let j = i; j < Math.min(i + eventsPerRequest, source.auditEvents); j++) {
-        const e = source.event(j);
-        events.push({ group: source.logGroupName, stream: e.stream, eventId: String(j), timestamp: e.timestamp, ingestionTime: e.timestamp, message: e.message });
-      }
-      const lines = transformBatch(events, ctx).records.filter((r) => r.kind === 'audit').map((r) => linseedLine(r));
+    const shaped: string[][] = [];
+    for (let i = 0; i < source.auditEvents; i++) {
+      const e = source.event(i);
+      const event: SourceEvent = { group: source.logGroupName, stream: e.stream, eventId: String(i), timestamp: e.timestamp, ingestionTime: e.timestamp, message: e.message };
+      const lines = transformBatch([event], ctx).records.filter((r) => r.kind === 'audit').map((r) => linseedLine(r));
       for (const l of lines) {
         const d = JSON.parse(l) as { requestReceivedTimestamp?: string; stageTimestamp?: string };
         times.push(Date.parse(d.requestReceivedTimestamp ?? d.stageTimestamp ?? ''));
       }
-      documents += lines.length;
-      if (lines.length) batches.push(`${lines.join('\n')}\n`);
+      shaped.push(lines);
     }
-    const ceiling = await postAll(world, `${o.cluster}-raw`, batches);
-    const stored = await docCount(es, world.linseed.readPattern(`${o.cluster}-raw`));
-    const c: LinseedCeiling = {
-      ...ceiling,
-      requests: batches.length,
-      eventsPerRequest,
-      concurrency: CONCURRENCY,
-      documents,
-      eventsPerSecond: source.auditEvents / ceiling.seconds,
-      docsPerSecond: documents / ceiling.seconds,
-      stored,
+    const ceilingAt = async (r: ForwarderRun, cluster: string): Promise<LinseedCeiling> => {
+      const eventsPerRequest = Math.max(1, Math.round(source.auditEvents / Math.max(1, r.calls.filterCalls)));
+      const batches: string[] = [];
+      let documents = 0;
+      for (let i = 0; i < shaped.length; i += eventsPerRequest) {
+        const lines = shaped.slice(i, i + eventsPerRequest).flat();
+        documents += lines.length;
+        if (lines.length) batches.push(`${lines.join('\n')}\n`);
+      }
+      const posted = await postAll(world, cluster, batches);
+      const stored = await docCount(es, world.linseed.readPattern(cluster));
+      return { ...posted, requests: batches.length, eventsPerRequest, concurrency: CONCURRENCY, documents, eventsPerSecond: source.auditEvents / posted.seconds, docsPerSecond: documents / posted.seconds, stored };
     };
-    return { auditEvents: source.auditEvents, expectedDocs: source.expectedDocs, ceiling: c, run, ratio: run.eventsPerSecond / c.eventsPerSecond, deliveredSetMaxKeys: maxWithin(times, RETAIN_MS) };
+    const c = await ceilingAt(run, `${o.cluster}-raw`);
+    const sinkBoundCeiling = await ceilingAt(sinkBound, `${o.cluster}-raw-pages`);
+    const budgetBound = (5 * source.auditEvents) / Math.max(1, run.calls.filterCalls);
+    return {
+      auditEvents: source.auditEvents,
+      expectedDocs: source.expectedDocs,
+      ceiling: c,
+      run,
+      budgetBound,
+      budgetRatio: run.eventsPerSecond / budgetBound,
+      sinkBound,
+      sinkBoundCeiling,
+      ratio: sinkBound.eventsPerSecond / sinkBoundCeiling.eventsPerSecond,
+      deliveredSetMaxKeys: maxWithin(times, RETAIN_MS),
+    };
   } finally {
     await es.close();
     await source.close();

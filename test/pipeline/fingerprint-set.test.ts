@@ -35,3 +35,34 @@ describe('FingerprintSet', () => {
     }
   });
 });
+
+describe('FingerprintSet.compact', () => {
+  const keys = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${createHash('md5').update(`${prefix}${i}`).digest('hex')}:ResponseComplete`);
+
+  it('keeps every member and no other, and takes members after, counting each once', () => {
+    const set = new FingerprintSet();
+    const first = keys('a', 50_000);
+    for (const k of first) set.add(k);
+    set.compact();
+    expect(set.size).toBe(first.length);
+    expect(first.filter((k) => !set.has(k))).toEqual([]);
+    expect(keys('o', 50_000).filter((k) => set.has(k))).toEqual([]);
+    // Members compacted before are there already; new ones go in, and a second compaction merges them.
+    expect(first.slice(0, 100).filter((k) => set.add(k))).toEqual([]);
+    const second = keys('b', 10_000);
+    expect(second.filter((k) => !set.add(k))).toEqual([]);
+    expect(set.size).toBe(60_000);
+    set.compact();
+    expect(set.size).toBe(60_000);
+    expect([...first, ...second].filter((k) => !set.has(k))).toEqual([]);
+    expect(second.filter((k) => set.add(k))).toEqual([]);
+  }, 60_000);
+
+  it('compacts an empty set to an empty one', () => {
+    const set = new FingerprintSet();
+    set.compact();
+    expect(set.size).toBe(0);
+    expect(set.has('a')).toBe(false);
+    expect(set.add('a')).toBe(true);
+  });
+});

@@ -208,4 +208,19 @@ describe('the delivered set', () => {
     expect(set.knows(T0 + 30 * 60_000)).toBe(true);
     expect(set.size).toBe(1);
   });
+
+  it('still answers for minutes it compacted, and takes late keys into them', () => {
+    const set = new DeliveredSet(30 * 60_000);
+    for (let m = 0; m < 10; m++) for (let i = 0; i < 100; i++) set.add(`k${m}-${i}`, T0 + m * 60_000 + i);
+    set.advance(T0 + 9 * 60_000, T0 + 60 * 60_000);
+    set.prune();
+    expect(set.size).toBe(1_000);
+    for (let m = 0; m < 10; m++) for (let i = 0; i < 100; i++) expect(set.has(`k${m}-${i}`, T0 + m * 60_000 + i)).toBe(true);
+    expect(set.has('k0-100', T0)).toBe(false);
+    set.add('late', T0 + 1);
+    set.add('k0-0', T0);
+    expect(set.size).toBe(1_001);
+    set.prune();
+    expect(set.has('late', T0 + 1)).toBe(true);
+  });
 });
