@@ -135,7 +135,7 @@ export async function measureLinseed(o: { elastic: string; cluster: string; seed
 }
 
 /** POSTs every batch, CONCURRENCY at a time, as the sink's client does (mutual TLS, bearer token, x-cluster-id). */
-async function postAll(world: Awaited<ReturnType<typeof startLinseedWorld>>, cluster: string, batches: string[]): Promise<{ seconds: number; bytes: number; succeeded: number; failed: number }> {
+export async function postAll(world: Awaited<ReturnType<typeof startLinseedWorld>>, cluster: string, batches: string[]): Promise<{ seconds: number; bytes: number; succeeded: number; failed: number }> {
   const file = (name: string) => readFileSync(world.env[name]!);
   const agent = new Agent({ keepAlive: true, ca: file('LINSEED_CA_PATH'), cert: file('TLS_CRT_PATH'), key: file('TLS_KEY_PATH') });
   const headers = { 'content-type': NDJSON, authorization: `Bearer ${readFileSync(world.tokenFile, 'utf8').trim()}`, 'x-cluster-id': cluster };

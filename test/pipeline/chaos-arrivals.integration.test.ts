@@ -1,3 +1,5 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,9 +10,10 @@ import { transformBatch } from '../../src/transform/transform-batch.js';
 import { planArrivals, type Arrival, type ArrivalPattern } from '../support/arrival-patterns.js';
 import { readRunCheckpoint, runCli, startCli, type RunningCli } from '../support/cli.js';
 import { startCloudWatchEmulator, type CloudWatchEmulator, type ServedCall } from '../support/cloudwatch-emulator.js';
-import { docCount, elasticClient, eventually, idDiff } from '../support/elastic.js';
+import { docCount, elasticClient, eventually, idDiff, keyDiff } from '../support/elastic.js';
 // Seeded, so a failing run replays with the same arrivals and the same kill choices.
 import { prng } from '../support/fault-proxy.js';
+import { startLinseedWorld, throughLinseed, type LinseedWorld } from '../support/linseed.js';
 import { auditIndexPattern, deadLetterIndex, forwarderEnv, uniqueCluster } from '../support/scenario.js';
 
 // Lateness scaled down (the README's 2m / 15m): the floor and ceiling the forwarder runs with.
@@ -41,15 +44,19 @@ interface Position {
   sweptUpTo?: Record<string, number>;
 }
 
-describe('chaos: SIGKILLs while events arrive in every late pattern under the ceiling (FilterLogEvents emulator)', () => {
+// Into Elasticsearch (ids from the dedup key: a replay overwrites) and through Linseed (no ids:
+// the sink's delivered set and read backs must keep every replay out).
+describe.each(['elasticsearch', 'linseed'] as const)('chaos: SIGKILLs while events arrive in every late pattern under the ceiling (FilterLogEvents emulator), into %s', (sink) => {
   let es: Client;
   let cw: CloudWatchEmulator;
+  let world: LinseedWorld | undefined;
   /** The one served-call trigger a kill waits for, if any. */
   let trigger: { matches: (c: ServedCall) => boolean; fire: (c: ServedCall) => void } | undefined;
   /** When each FilterLogEvents call was answered. */
   const servedAt: number[] = [];
   beforeAll(async () => {
     es = elasticClient();
+    if (sink === 'linseed') world = await startLinseedWorld();
     cw = await startCloudWatchEmulator({
       onServed: (c) => {
         servedAt.push(c.at);
@@ -64,6 +71,7 @@ describe('chaos: SIGKILLs while events arrive in every late pattern under the ce
   afterAll(async () => {
     await es.close();
     await cw.close();
+    await world?.close();
   });
 
   /** The next FilterLogEvents answer that `matches`, or undefined when none comes before the deadline. */
@@ -117,7 +125,7 @@ describe('chaos: SIGKILLs while events arrive in every late pattern under the ce
     for (const a of plan.arrivals) cw.put(group, a.stream, [{ timestamp: a.timestamp, ingestionTime: a.ingestionTime, message: a.message }]);
     const lastTimestamp = Math.max(...audit.map((a) => a.timestamp));
 
-    const env: Record<string, string> = {
+    const toElasticsearch: Record<string, string> = {
       ...forwarderEnv(group, cluster),
       AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: cw.url,
       EKS_CLOUDWATCH_LOG_FETCH_INTERVAL: '1',
@@ -126,6 +134,7 @@ describe('chaos: SIGKILLs while events arrive in every late pattern under the ce
       EKS_FORWARDER_PAGE_LIMIT: String(PAGE_LIMIT),
       EKS_FORWARDER_START_FROM: new Date(t0 - 1_000).toISOString(),
     };
+    const env = world ? throughLinseed(toElasticsearch, world, cluster) : toElasticsearch;
     const stateDir = env.EKS_FORWARDER_STATE_DIR!;
     const checkpoint = () => readRunCheckpoint(stateDir) as Position | undefined;
 
@@ -234,7 +243,7 @@ describe('chaos: SIGKILLs while events arrive in every late pattern under the ce
     final.child.kill('SIGTERM');
     const finalExit = await final.exited;
 
-    const diff = await idDiff(es, auditIndexPattern(cluster), expected.expected);
+    const diff = world ? await keyDiff(es, world.linseed.readPattern(cluster), expected.expected) : await idDiff(es, auditIndexPattern(cluster), expected.expected);
     // Documents whose event came in after the head had read past its timestamp: only a sweep can
     // have delivered them. Without some, the head read everything after it arrived and the run
     // proved nothing about late arrivals.
@@ -264,7 +273,7 @@ describe('chaos: SIGKILLs while events arrive in every late pattern under the ce
     expect(caughtUp).toBe(true);
     expect(finalExit).toBe(0);
     expect(unexpectedExits).toBe(0);
-    expect(await docCount(es, deadLetterIndex(cluster))).toBe(expected.invalidMessages.length);
+    expect(world ? spooled(stateDir) : await docCount(es, deadLetterIndex(cluster))).toBe(expected.invalidMessages.length);
     // The chaos reached what it is for: enough kills, some leaving a window half read.
     expect(kills.length).toBeGreaterThanOrEqual(MIN_KILLS);
     expect(left.token + left.sweep).toBeGreaterThan(0);
@@ -276,6 +285,12 @@ describe('chaos: SIGKILLs while events arrive in every late pattern under the ce
     expect(verify.code).toBe(0);
   }, 600_000);
 });
+
+/** Dead letters in the state directory's spool (Linseed has no dead-letter index). */
+function spooled(stateDir: string): number {
+  const file = existsSync(stateDir) ? readdirSync(stateDir).find((f) => f.endsWith('.deadletters.jsonl')) : undefined;
+  return file ? readFileSync(path.join(stateDir, file), 'utf8').split('\n').filter(Boolean).length : 0;
+}
 
 function countBy<T, K>(items: readonly T[], key: (t: T) => K): Map<K, number> {
   const out = new Map<K, number>();

@@ -69,11 +69,25 @@ export async function eventually(check: () => Promise<boolean>, what: string, ti
 }
 
 /** How the ids under `index` differ from `expected`: all three lists are empty when they match exactly, once each. */
-export async function idDiff(client: Client, index: string, expected: Set<string>): Promise<{ missing: string[]; extra: string[]; duplicated: [string, number][] }> {
-  const ids = await idCounts(client, index);
+export async function idDiff(client: Client, index: string, expected: Set<string>): Promise<CountDiff> {
+  return countDiff(await idCounts(client, index), expected);
+}
+
+/** idDiff by content (the dedup key of each stored document), for a store that sets its own ids (Linseed). */
+export async function keyDiff(client: Client, index: string, expected: Set<string>): Promise<CountDiff> {
+  return countDiff(await keyCounts(client, index), expected);
+}
+
+export interface CountDiff {
+  missing: string[];
+  extra: string[];
+  duplicated: [string, number][];
+}
+
+function countDiff(counts: Map<string, number>, expected: Set<string>): CountDiff {
   return {
-    missing: [...expected].filter((id) => !ids.has(id)),
-    extra: [...ids.keys()].filter((id) => !expected.has(id)),
-    duplicated: [...ids.entries()].filter(([, n]) => n > 1),
+    missing: [...expected].filter((k) => !counts.has(k)),
+    extra: [...counts.keys()].filter((k) => !expected.has(k)),
+    duplicated: [...counts.entries()].filter(([, n]) => n > 1),
   };
 }
