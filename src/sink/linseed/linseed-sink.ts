@@ -19,6 +19,8 @@ export class LinseedStats {
   partialFailures = 0;
   /** Read backs of a time range in doubt (after a restart, an unknown outcome, a partial failure). */
   readBacks = 0;
+  /** Read backs that first waited for lines written moments before to become searchable. */
+  visibilityWaits = 0;
   retries = 0;
 }
 
@@ -58,14 +60,18 @@ export class LinseedSink implements Sink {
   readonly identity: readonly string[];
   readonly stats = new LinseedStats();
   readonly delivered: DeliveredSet;
-  /** Until then, something written may not be searchable yet (the process start counts: an earlier one may just have written). */
-  private visibleAt: number;
+  /**
+   * Request-time ranges written lately, each with when its lines are surely searchable: a read
+   * back of a range waits only for those it overlaps. The process start counts as a write of
+   * everything (an earlier process may just have written).
+   */
+  private unsettled: { until: number; from: number; to: number }[];
   private readonly retainMs: number;
   private readonly visibleAfterMs: number;
 
   constructor(private readonly o: LinseedSinkOptions) {
     this.visibleAfterMs = o.visibleAfterMs ?? VISIBLE_AFTER_MS;
-    this.visibleAt = Date.now() + this.visibleAfterMs;
+    this.unsettled = [{ until: Date.now() + this.visibleAfterMs, from: Number.NEGATIVE_INFINITY, to: Number.POSITIVE_INFINITY }];
     this.identity = [o.settings.clusterId ?? 'cluster'];
     this.retainMs = o.retainMs ?? RETAIN_MS;
     this.delivered = new DeliveredSet(this.retainMs);
@@ -133,12 +139,12 @@ export class LinseedSink implements Sink {
         );
       } catch (err) {
         if (signal.aborted || !(err instanceof LinseedError) || !err.transient) throw err;
-        this.visibleAt = Date.now() + this.visibleAfterMs;
+        this.wrote(todo);
         this.o.health.failed(this.target, err);
         await this.pauseAndReadBack(todo, attempt, signal, { err: errorText(err) }, 'Linseed write outcome unknown; reading back what landed before sending again');
         continue;
       }
-      this.visibleAt = Date.now() + this.visibleAfterMs;
+      this.wrote(todo);
       const answer = res.answer;
       if (answer && answer.failed === 0) {
         for (const r of todo) this.delivered.add(r.key, requestTime(r));
@@ -215,9 +221,28 @@ export class LinseedSink implements Sink {
     return this.readRange(Math.min(...times), Math.max(...times), signal);
   }
 
+  /** Lines of `records` may have landed: a read back over their request times waits for the refresh. */
+  private wrote(records: readonly SinkRecord[]): void {
+    const times = records.map(requestTime);
+    this.unsettled.push({ until: Date.now() + this.visibleAfterMs, from: Math.min(...times), to: Math.max(...times) });
+  }
+
+  /**
+   * Waits until what was written lately with request times in [from, to] is searchable. A read
+   * ahead of the known range (the head moving on) overlaps nothing written and waits not at all.
+   */
+  private async settled(from: number, to: number, signal: AbortSignal): Promise<void> {
+    const now = Date.now();
+    this.unsettled = this.unsettled.filter((w) => w.until > now);
+    const until = Math.max(now, ...this.unsettled.filter((w) => w.from <= to && w.to >= from).map((w) => w.until));
+    if (until <= now) return;
+    this.stats.visibilityWaits += 1;
+    await waitTicking(until - now, signal, this.o.health);
+  }
+
   /** Adds every kube audit document Linseed holds with a request time in [from, to] to the set. */
   private async readRange(from: number, to: number, signal: AbortSignal): Promise<void> {
-    await waitTicking(this.visibleAt - Date.now(), signal, this.o.health);
+    await this.settled(from, to, signal);
     this.stats.readBacks += 1;
     await this.readSplit(from, to, signal);
   }

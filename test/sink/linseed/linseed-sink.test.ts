@@ -41,6 +41,9 @@ class FakeLinseed {
   busyNext = 0;
   refuseAll = false;
   failNextRead = false;
+  /** Elasticsearch's refresh: a stored line is searchable this long after it landed. */
+  refreshMs = 0;
+  private readonly searchableAt = new WeakMap<object, number>();
   async bulk(lines: readonly string[]): Promise<{ status: number; answer?: BulkAnswer; body: string }> {
     this.bulks += 1;
     if (this.busyNext > 0) {
@@ -51,7 +54,11 @@ class FakeLinseed {
     let failed = 0;
     for (const line of lines) {
       if (line.includes('refuse-me')) failed += 1;
-      else this.docs.push({ ...JSON.parse(line), generated_time: new Date().toISOString() });
+      else {
+        const doc = { ...JSON.parse(line), generated_time: new Date().toISOString() };
+        this.searchableAt.set(doc, Date.now() + this.refreshMs);
+        this.docs.push(doc);
+      }
     }
     if (this.loseNextAnswer) {
       this.loseNextAnswer = false;
@@ -70,7 +77,7 @@ class FakeLinseed {
     const to = Date.parse(q.time_range!.to);
     const hits = this.docs.filter((d) => {
       const t = Date.parse(String(d.requestReceivedTimestamp));
-      return t > from && t <= to;
+      return t > from && t <= to && (this.searchableAt.get(d) ?? 0) <= Date.now();
     });
     const start = Number((q.after_key as { i?: number } | undefined)?.i ?? 0);
     const items = hits.slice(start, start + q.max_page_size);
@@ -79,13 +86,13 @@ class FakeLinseed {
   close() {}
 }
 
-function sinkOver(linseed: FakeLinseed): LinseedSink {
+function sinkOver(linseed: FakeLinseed, visibleAfterMs = 0): LinseedSink {
   return new LinseedSink({
     settings: { endpoint: 'https://linseed', certFile: 'c', keyFile: 'k', tokenFile: 't' },
     client: linseed as unknown as LinseedClient,
     log: pino({ level: 'silent' }),
     health: noHealth,
-    visibleAfterMs: 0,
+    visibleAfterMs,
   });
 }
 const signal = new AbortController().signal;
@@ -112,6 +119,32 @@ describe('the Linseed sink: exactly once through an API that sets no id', () => 
     expect(new Set(storedKeys(linseed)).size).toBe(6);
     expect(linseed.docs).toHaveLength(6);
     expect(restarted.stats.readBacks).toBeGreaterThan(0);
+  });
+
+  it('reads ahead of what it knows without waiting for its own writes to become searchable, but waits once at start', async () => {
+    const linseed = new FakeLinseed();
+    linseed.refreshMs = 100;
+    const sink = sinkOver(linseed, 150);
+    // A backfill's pace: each batch 10 minutes of request time after the last, past the 30 minutes read ahead.
+    for (let m = 0; m < 8; m++) await sink.write(records(3, m * 600), signal);
+    expect(linseed.docs).toHaveLength(24);
+    expect(sink.stats.readBacks).toBeGreaterThanOrEqual(2);
+    // Only the first read (an earlier process may just have written anything) waited.
+    expect(sink.stats.visibilityWaits).toBe(1);
+  });
+
+  it('after a lost answer, waits for what landed to become searchable before reading it back, and sends nothing twice', async () => {
+    const linseed = new FakeLinseed();
+    // Slower than the first retry's back-off (500 ms): the read back must wait for the refresh.
+    linseed.refreshMs = 700;
+    const sink = sinkOver(linseed, 800);
+    await sink.write(records(1, 100), signal);
+    linseed.loseNextAnswer = true;
+    const batch = records(5, 101);
+    expect((await sink.write(batch, signal)).map((o) => o.result)).toEqual(Array(5).fill('stored'));
+    expect(linseed.docs).toHaveLength(6);
+    expect(new Set(storedKeys(linseed)).size).toBe(6);
+    expect(sink.stats.visibilityWaits).toBe(2);
   });
 
   it('after a request whose answer was lost once it had landed, reads back and sends nothing twice', async () => {
