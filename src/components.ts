@@ -41,6 +41,17 @@ function sinkSettings(settings: Settings): unknown {
   return (settings as unknown as Record<string, unknown>)[settings.sink];
 }
 
+/** The configured sink, built from its validated settings (push mode wires its own source). */
+export function createSink(settings: { sink: SinkKind }, ctx: ComponentContext): AnySink {
+  return sinkComponent(settings.sink).create((settings as unknown as Record<string, unknown>)[settings.sink], ctx);
+}
+
+/** The sink kind's metrics and counters, for a pipeline wired elsewhere (push mode). */
+export function sinkParts(kind: SinkKind): { metrics: MetricSection['definitions']; counters: (sink: AnySink) => Record<string, number>; keepsDeadLetters: boolean } {
+  const c = sinkComponent(kind);
+  return { metrics: c.metrics, counters: (sink) => c.counters(sink), keepsDeadLetters: c.keepsDeadLetters };
+}
+
 /** The health targets of the components, in order. */
 export function healthTargets(sink: SinkKind): string[] {
   return [SOURCE.target, SINKS[sink].target];

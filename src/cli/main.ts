@@ -21,6 +21,7 @@ import {
   SETTING_SPECS,
   settingsFromEnv,
   sinkKindOf,
+  sourceKindOf,
   validateSettings,
   type ProcessSettings,
   type RawSettings,
@@ -101,6 +102,7 @@ async function runCommand(options: Record<string, unknown>, log: Logger): Promis
   const env = settingsFromEnv(process.env);
   const flags = flagsFrom(options);
   const proc = resolveProcessSettings(env, flags);
+  if (sourceKindOf(env, flags) === 'kinesis') return runKinesisCommand(env, flags, proc, log);
   if (proc.configSource === 'kubernetes') return runInClusterCommand(env, flags, proc, log);
   const settings = resolveSettings(env, flags);
   const store = runStore(settings);
@@ -117,6 +119,18 @@ async function runCommand(options: Record<string, unknown>, log: Logger): Promis
       await ops?.close();
     }
   });
+}
+
+/** Push mode; its module (the Kubernetes and Kinesis clients) loads only when chosen. */
+async function runKinesisCommand(env: RawSettings, flags: RawSettings, proc: ProcessSettings, log: Logger): Promise<number> {
+  if (proc.configSource === 'kubernetes') throw new ConfigError('EKS_FORWARDER_CONFIG_SOURCE / --config-source', 'kubernetes takes the poller\'s settings from the LogCollector: push mode (EKS_FORWARDER_SOURCE=kinesis) is configured by environment');
+  const { runKinesis } = await import('./kinesis.js');
+  const control = shutdownControl(log);
+  try {
+    return await runKinesis(env, flags, proc, log, control);
+  } finally {
+    control.dispose();
+  }
 }
 
 function runStore(settings: Settings): FileCheckpointStore {
@@ -303,6 +317,15 @@ async function doctorCommand(options: Record<string, unknown>): Promise<number> 
 }
 
 async function statusCommand(options: Record<string, unknown>): Promise<number> {
+  const env = settingsFromEnv(process.env);
+  const flags = flagsFrom(options);
+  if (sourceKindOf(env, flags) === 'kinesis') {
+    const proc = resolveProcessSettings(env, flags);
+    const { kinesisStatus, formatKinesisStatus } = await import('./kinesis.js');
+    const report = await kinesisStatus(env, flags, proc, typeof options.url === 'string' ? options.url : `http://127.0.0.1:${proc.httpPort}`);
+    process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : formatKinesisStatus(report));
+    return 0;
+  }
   const { settings, store, proc } = await inspectedSettings(options);
   if (settings instanceof ConfigError) throw settings;
   const url = typeof options.url === 'string' ? options.url : `http://127.0.0.1:${proc.httpPort}`;
