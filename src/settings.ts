@@ -264,6 +264,13 @@ export function resolveKinesisSettings(...layers: RawSettings[]): KinesisRunSett
   return result as KinesisRunSettings;
 }
 
+/** The kinesis source's settings alone (`setup-subscription` writes nothing to a sink). */
+export function resolveKinesisSourceSettings(...layers: RawSettings[]): KinesisSettings {
+  const result = validateWith(layers, {}, () => ({ kinesis: kinesisSettings }));
+  if (result instanceof ConfigError) throw result;
+  return (result as { kinesis: KinesisSettings }).kinesis;
+}
+
 function validateWith(layers: RawSettings[], opts: ResolveOptions, components: (sink: SinkKind) => Record<string, ComponentSettings<unknown>>): unknown {
   const raw = merge(layers);
   const later = new Set(opts.suppliedLater ?? []);

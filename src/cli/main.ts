@@ -22,6 +22,7 @@ import {
   settingsFromEnv,
   sinkKindOf,
   sourceKindOf,
+  resolveKinesisSourceSettings,
   validateSettings,
   type ProcessSettings,
   type RawSettings,
@@ -38,6 +39,8 @@ import { summary, type Control } from '../pipeline/pipeline.js';
 import { runLoop } from '../pipeline/run.js';
 import { VERIFY_EDGE_MS, verifyWindow, type VerifyReport } from '../pipeline/verify.js';
 import { iso, parseInstant } from '../time.js';
+import { loadPolicyFile } from '../transform/policy-file.js';
+import { DEFAULT_POLICY } from '../transform/policy.js';
 import { startOps } from './ops.js';
 import { showProgress } from './progress.js';
 
@@ -334,6 +337,28 @@ async function statusCommand(options: Record<string, unknown>): Promise<number> 
   return 0;
 }
 
+async function setupSubscriptionCommand(options: Record<string, unknown>): Promise<number> {
+  const env = settingsFromEnv(process.env);
+  const flags = flagsFrom(options);
+  const settings = resolveKinesisSourceSettings(env, flags);
+  if (!options.roleArn && !options.destinationArn) throw new ConfigError('--role-arn or --destination-arn', 'is required (the role CloudWatch Logs assumes to write into the stream, or a cross-account destination)');
+  const auditPolicyFile = flags.auditPolicyFile ?? env.auditPolicyFile;
+  const policy = auditPolicyFile ? loadPolicyFile(auditPolicyFile) : DEFAULT_POLICY;
+  const { setupSubscription } = await import('../source/kinesis/setup-subscription.js');
+  const created = await setupSubscription({
+    settings,
+    policy,
+    groups: options.logGroup as string[],
+    roleArn: options.roleArn as string | undefined,
+    destinationArn: options.destinationArn as string | undefined,
+    filterName: options.filterName as string,
+    prefilter: options.filterPattern !== false,
+  });
+  if (options.json) process.stdout.write(`${JSON.stringify(created)}\n`);
+  else for (const c of created) for (const f of c.filters) process.stdout.write(`${c.group}: ${f.filterName} -> ${c.destinationArn} pattern ${f.filterPattern || '(everything)'}\n`);
+  return 0;
+}
+
 function formatVerify(r: VerifyReport): string {
   const lines = [
     `verify ${r.window.from} .. ${r.window.to}${r.scope === 'cluster' ? ' (every index of the cluster)' : ''}: ${r.complete ? 'COMPLETE' : 'INCOMPLETE'}`,
@@ -391,6 +416,17 @@ export async function main(argv: string[]): Promise<number> {
       .option('--all-indices', "judge every document under the cluster's index pattern, any writer's (after a cut-over), not only this forwarder's"),
   ).action(guard(verifyCommand));
 
+  addSettingOptions(
+    program
+      .command('setup-subscription')
+      .description('push mode: subscribe log groups to the Kinesis stream, with filter patterns compiled from the policy (and one for cut-off events)')
+      .requiredOption('--log-group <group...>', 'log group(s) to subscribe, e.g. /aws/eks/<cluster>/cluster')
+      .option('--role-arn <arn>', 'the role CloudWatch Logs assumes to write into the stream (same account)')
+      .option('--destination-arn <arn>', "a CloudWatch Logs destination in the stream's account (cross-account), instead of the stream")
+      .option('--filter-name <name>', 'subscription filter name', 'eks-log-forwarder')
+      .option('--no-filter-pattern', 'one filter with an empty pattern (everything) instead of two compiled from the policy')
+      .option('--json', 'print what was created as JSON'),
+  ).action(guard((o) => setupSubscriptionCommand(o)));
   addSettingOptions(
     program
       .command('doctor')
