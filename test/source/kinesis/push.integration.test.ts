@@ -241,7 +241,8 @@ describe('push mode through a Kinesis stream', () => {
       ['eks-log-forwarder-truncated', '"[Truncated...]"'],
     ]);
     // Run again: the same two filters are updated, not added.
-    expect((await runCli(['setup-subscription', '--log-group', group, '--role-arn', role], env)).code).toBe(0);
+    const again = await runCli(['setup-subscription', '--log-group', group, '--role-arn', role], env);
+    expect(again.code, again.stderr).toBe(0);
     const other = await runCli(['setup-subscription', '--log-group', group, '--role-arn', role, '--filter-name', 'another'], env);
     expect(other.code).toBe(1);
     expect(other.stderr).toMatch(/exceed the 2 CloudWatch allows/);
