@@ -11,7 +11,7 @@ import { pipelineMetrics, type PipelineView } from './pipeline/metrics.js';
 import type { Pipeline } from './pipeline/pipeline.js';
 import { Stats } from './pipeline/stats.js';
 import { SINKS, SOURCE, type SinkKind } from './registry.js';
-import type { ComponentContext, ComponentKind } from './component.js';
+import type { ComponentContext, ComponentKind, DoctorContext } from './component.js';
 import type { ElasticsearchSink } from './sink/elasticsearch/index.js';
 import type { LinseedSink } from './sink/linseed/index.js';
 import { FileSpool } from './spool/file-spool.js';
@@ -47,9 +47,14 @@ export function createSink(settings: { sink: SinkKind }, ctx: ComponentContext):
 }
 
 /** The sink kind's metrics and counters, for a pipeline wired elsewhere (push mode). */
-export function sinkParts(kind: SinkKind): { metrics: MetricSection['definitions']; counters: (sink: AnySink) => Record<string, number>; keepsDeadLetters: boolean } {
+export function sinkParts(kind: SinkKind): {
+  metrics: MetricSection['definitions'];
+  counters: (sink: AnySink) => Record<string, number>;
+  keepsDeadLetters: boolean;
+  doctor: (settings: { sink: SinkKind }, ctx: DoctorContext) => Promise<DoctorResult[]>;
+} {
   const c = sinkComponent(kind);
-  return { metrics: c.metrics, counters: (sink) => c.counters(sink), keepsDeadLetters: c.keepsDeadLetters };
+  return { metrics: c.metrics, counters: (sink) => c.counters(sink), keepsDeadLetters: c.keepsDeadLetters, doctor: (settings, ctx) => c.doctor(sinkSettings(settings as Settings), ctx) };
 }
 
 /** The health targets of the components, in order. */

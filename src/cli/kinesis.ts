@@ -1,7 +1,10 @@
 import os from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import type { CheckpointStore } from '../checkpoint/checkpoint.js';
 import { checkpointKey } from '../checkpoint/key.js';
+import { ConfigError } from '../config/errors.js';
+import { runDoctor, type DoctorResult } from '../ops/doctor.js';
 import { createSink, policyOf, sinkParts } from '../components.js';
 import { Health } from '../ops/health.js';
 import { startOpsServer, type OpsServer } from '../ops/http-server.js';
@@ -11,7 +14,8 @@ import { pipelineMetrics } from '../pipeline/metrics.js';
 import type { Control, Pipeline } from '../pipeline/pipeline.js';
 import { runLoop } from '../pipeline/run.js';
 import { Stats } from '../pipeline/stats.js';
-import { resolveKinesisSettings, type KinesisRunSettings, type ProcessSettings, type RawSettings } from '../settings.js';
+import { SINKS } from '../registry.js';
+import { resolveKinesisSettings, sinkKindOf, type KinesisRunSettings, type ProcessSettings, type RawSettings } from '../settings.js';
 import { kinesis, LeaseCheckpointStore, type KinesisSource } from '../source/kinesis/index.js';
 import { ConfigMapLeaseStore } from '../source/kinesis/lease-store.js';
 import type { LeaseTable } from '../source/kinesis/lease-table.js';
@@ -135,4 +139,41 @@ export async function kinesisStatus(env: RawSettings, flags: RawSettings, proc: 
   }
   const lags = Object.fromEntries((remote?.shards ?? []).map((s) => [s.shard, s.lagMs]));
   return { stream: settings.kinesis.stream, leases: store.location, replicas: Object.keys(table.replicas).sort(), shards: shardTable(table, lags), ...(remote?.replica ? { reachableReplica: remote.replica } : {}) };
+}
+
+/** `doctor` in push mode: the settings, the stream, the sink, and the lease table (who holds what). */
+export async function kinesisDoctor(env: RawSettings, flags: RawSettings, proc: ProcessSettings): Promise<DoctorResult[]> {
+  const checkNames = ['configuration', ...kinesis.checks, ...SINKS[sinkKindOf(env, flags)].checks, 'checkpoint'];
+  let settings: KinesisRunSettings;
+  try {
+    settings = resolveKinesisSettings(env, flags);
+  } catch (err) {
+    if (err instanceof ConfigError) return runDoctor(err, { checkNames });
+    throw err;
+  }
+  const leases = new ConfigMapLeaseStore(kubeConfig(), proc.namespace, settings.kinesis.stream);
+  const checkpoint: CheckpointStore = {
+    location: leases.location,
+    async load() {
+      const { table } = await leases.read();
+      if (Object.keys(table.shards).length === 0) return undefined;
+      return { version: 2, source: 'kinesis', position: table, updatedAt: new Date().toISOString() };
+    },
+    async save() {
+      throw new Error('doctor writes no checkpoint');
+    },
+  };
+  const sinkDoctor = sinkParts(settings.sink).doctor;
+  return runDoctor(
+    {
+      configuration: `${kinesis.describe(settings.kinesis)}, sink ${settings.sink}`,
+      components: [(ctx) => kinesis.doctor(settings.kinesis, ctx), (ctx) => sinkDoctor(settings, ctx)],
+      checkpoint,
+      describe: (position) => {
+        const rows = shardTable(position as LeaseTable);
+        return `${rows.length} shard(s): ${rows.map((r) => `${r.shard} ${r.finished ? 'finished' : (r.owner ?? 'free')}`).join(', ')}`;
+      },
+    },
+    { checkNames },
+  );
 }

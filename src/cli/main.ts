@@ -313,6 +313,14 @@ async function loadKube() {
 }
 
 async function doctorCommand(options: Record<string, unknown>): Promise<number> {
+  const env = settingsFromEnv(process.env);
+  const flags = flagsFrom(options);
+  if (sourceKindOf(env, flags) === 'kinesis') {
+    const { kinesisDoctor } = await import('./kinesis.js');
+    const results = await kinesisDoctor(env, flags, resolveProcessSettings(env, flags));
+    process.stdout.write(options.json ? `${JSON.stringify(results)}\n` : formatDoctor(results));
+    return doctorPassed(results) ? 0 : EXIT_FAILED;
+  }
   const { settings, store, sink, cluster } = await inspectedSettings(options);
   const results = await doctorFor(settings, settings instanceof ConfigError ? undefined : store(settings), sink, cluster);
   process.stdout.write(options.json ? `${JSON.stringify(results)}\n` : formatDoctor(results));
