@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, DescribeSubscriptionFiltersCommand, PutLogEventsCommand, PutSubscriptionFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
@@ -17,13 +17,13 @@ import { LeaseCoordinator } from '../../../src/source/kinesis/lease-coordinator.
 import { ConfigMapLeaseStore } from '../../../src/source/kinesis/lease-store.js';
 import { compilePolicy, DEFAULT_POLICY } from '../../../src/transform/policy.js';
 import { transformBatch } from '../../../src/transform/transform-batch.js';
-import { freePort, runCli, startCli, type RunningCli } from '../../support/cli.js';
+import { freePort, REPO_ROOT, runCli, startCli, type RunningCli } from '../../support/cli.js';
 import { compileFilterPattern } from '../../../src/source/cloudwatch/filter-pattern.js';
 import { loadCorpus } from '../../support/corpus.js';
 import { elasticClient, eventually, keyCounts } from '../../support/elastic.js';
 import { uniqueCluster } from '../../support/scenario.js';
 
-const NS = 'eks-log-forwarder';
+const NS = 'tigera-operator';
 const REGION = 'us-west-2';
 const creds = { accessKeyId: 'test', secretAccessKey: 'test' };
 const LEASE = '6s';
@@ -39,6 +39,8 @@ describe('push mode through a Kinesis stream', () => {
   let es: Client;
   let kinesis: KinesisClient;
   let logs: CloudWatchLogsClient;
+  /** The forwarder's own ServiceAccount token: what deploy/overlays/kinesis allows it is what it gets. */
+  let saKubeconfig: string;
   const stream = uniqueCluster('audit-stream');
   const clusters = [uniqueCluster('east'), uniqueCluster('west')];
   const unmapped = uniqueCluster('unmapped');
@@ -90,7 +92,7 @@ describe('push mode through a Kinesis stream', () => {
       AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
       AWS_ENDPOINT_URL: ls.url,
       AWS_EC2_METADATA_DISABLED: 'true',
-      KUBECONFIG: kube.kubeconfig,
+      KUBECONFIG: saKubeconfig,
       EKS_FORWARDER_NAMESPACE: NS,
       POD_NAME: pod,
       EKS_FORWARDER_HTTP_PORT: String(port),
@@ -134,12 +136,33 @@ describe('push mode through a Kinesis stream', () => {
     return shards.filter((s) => s.SequenceNumberRange?.EndingSequenceNumber === undefined);
   };
 
+  /** The push-mode manifests as kustomize renders them, in a file for `kubectl apply -f`. */
+  const writeOverlay = () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'eksfwd-overlay-')), 'overlay.yaml');
+    writeFileSync(file, execFileSync('kubectl', ['kustomize', path.join(REPO_ROOT, 'deploy/overlays/kinesis')], { encoding: 'utf8' }));
+    return file;
+  };
+
   beforeAll(async () => {
     [ls, kube] = await Promise.all([localstack.start({ flavour: 'kinesis' }), kubeApiserver.start()]);
     es = elasticClient();
     kinesis = new KinesisClient({ region: REGION, endpoint: ls.url, credentials: creds });
     logs = new CloudWatchLogsClient({ region: REGION, endpoint: ls.url, credentials: creds });
     kubectl(['create', 'namespace', NS]);
+    kubectl(['apply', '-f', writeOverlay()]);
+    const token = kubectl(['-n', NS, 'create', 'token', 'eks-log-forwarder', '--duration=2h']).trim();
+    saKubeconfig = path.join(mkdtempSync(path.join(os.tmpdir(), 'eksfwd-sa-')), 'kubeconfig');
+    writeFileSync(
+      saKubeconfig,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'test', cluster: { server: kube.url, 'certificate-authority': kube.caFile } }],
+        users: [{ name: 'eks-log-forwarder', user: { token } }],
+        contexts: [{ name: 'test', context: { cluster: 'test', user: 'eks-log-forwarder', namespace: NS } }],
+        'current-context': 'test',
+      }),
+    );
     await kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 4 }));
     let arn = '';
     await eventually(async () => {
@@ -183,11 +206,15 @@ describe('push mode through a Kinesis stream', () => {
     }, 'the shards split between the two replicas', 60_000);
 
     // `/status` of a replica shows the lease table and the lag of the shards it reads; `status` and `doctor` read the table.
-    const remote = (await (await fetch(`http://127.0.0.1:${ports.get('replica-a')}/status`)).json()) as { replica: string; shards: { shard: string; owner: string; lagMs?: number }[] };
-    expect(remote.replica).toBe('replica-a');
-    expect(remote.shards).toHaveLength(4);
-    expect(remote.shards.filter((sh) => sh.owner === 'replica-a').every((sh) => typeof sh.lagMs === 'number')).toBe(true);
-    const cliEnv = { EKS_FORWARDER_SOURCE: 'kinesis', EKS_FORWARDER_KINESIS_STREAM: stream, AWS_REGION: REGION, AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_ENDPOINT_URL: ls.url, KUBECONFIG: kube.kubeconfig, EKS_FORWARDER_NAMESPACE: NS, ELASTIC_URL: process.env.ELASTIC_URL, ELASTIC_INDEX_SUFFIX: unmapped };
+    type Remote = { replica: string; shards: { shard: string; owner: string; lagMs?: number }[] };
+    const remoteStatus = async () => (await (await fetch(`http://127.0.0.1:${ports.get('replica-a')}/status`)).json()) as Remote;
+    // A shard just taken has no lag until its first GetRecords answers.
+    await eventually(async () => {
+      const remote = await remoteStatus();
+      const own = remote.shards.filter((sh) => sh.owner === 'replica-a');
+      return remote.replica === 'replica-a' && remote.shards.length === 4 && own.length > 0 && own.every((sh) => typeof sh.lagMs === 'number');
+    }, "replica-a's /status showing the lag of each shard it reads", 30_000);
+    const cliEnv = { EKS_FORWARDER_SOURCE: 'kinesis', EKS_FORWARDER_KINESIS_STREAM: stream, AWS_REGION: REGION, AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_ENDPOINT_URL: ls.url, KUBECONFIG: saKubeconfig, EKS_FORWARDER_NAMESPACE: NS, ELASTIC_URL: process.env.ELASTIC_URL, ELASTIC_INDEX_SUFFIX: unmapped };
     const status = await runCli(['status', '--json', '--url', `http://127.0.0.1:${ports.get('replica-b')}`], cliEnv);
     expect(status.code, status.stderr).toBe(0);
     const statusReport = JSON.parse(status.stdout) as { replicas: string[]; shards: { owner: string | null }[]; reachableReplica?: string };
