@@ -35,6 +35,7 @@ export const kinesis = {
     kinesisRecords: source.stats.records,
     kinesisGetRecords: source.stats.getRecordsCalls,
     throttles: source.stats.throttles,
+    throttledAttempts: source.stats.throttledAttempts,
     controlMessages: source.stats.controlMessages,
     otherStreamEvents: source.stats.otherStreamEvents,
     iteratorsRenewed: source.stats.iteratorsRenewed,
