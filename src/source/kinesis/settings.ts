@@ -48,8 +48,8 @@ const specs = {
   },
   kinesisRecordsPerCall: {
     env: 'EKS_FORWARDER_KINESIS_RECORDS_PER_CALL',
-    default: '`1000`',
-    meaning: 'GetRecords `Limit` (1-10000): bounds the memory of one batch',
+    default: '`100`',
+    meaning: 'GetRecords `Limit` (1-10000): bounds the memory of one batch (a record holds up to 1 MB of gzip\'d events)',
   },
   kinesisIdlePoll: {
     env: 'EKS_FORWARDER_KINESIS_IDLE_POLL',
@@ -106,7 +106,7 @@ export const kinesisSettings: ComponentSettings<KinesisSettings> = {
       clusters,
       startAt: s.kinesisStart,
       leaseMs: s.kinesisLease,
-      recordsPerCall: s.kinesisRecordsPerCall ?? 1000,
+      recordsPerCall: s.kinesisRecordsPerCall ?? 100,
       idlePollMs: s.kinesisIdlePoll,
       awsCredentials,
     };

@@ -274,6 +274,21 @@ describe('push mode through a Kinesis stream', () => {
     for (const c of clusters) expect(final[c]).toEqual({ expected: expected.get(c)!.size, indexed: expected.get(c)!.size, missing: 0, unexpected: 0, duplicated: 0 });
   });
 
+  it('gives up the leases of a replica stopped with SIGTERM at once, so the others take them without waiting out the lease', async () => {
+    const c = running.get('replica-c')!;
+    const { table } = await leaseStore().read();
+    const heldByC = Object.entries(table.shards).filter(([, s]) => s.owner === 'replica-c').map(([id]) => id);
+    expect(heldByC.length).toBeGreaterThan(0);
+    c.child.kill('SIGTERM');
+    expect(await c.exited).toBe(0);
+    // Released on the way out: free, or already taken by replica-b, and replica-c gone from the table.
+    const after = (await leaseStore().read()).table;
+    expect('replica-c' in after.replicas).toBe(false);
+    for (const id of heldByC) expect([undefined, 'replica-b']).toContain(after.shards[id]!.owner);
+    await putEvents(10);
+    await eventually(exact, 'the events put after the stop indexed exactly', 120_000);
+  });
+
   it('setup-subscription subscribes a log group with the policy pattern and the cut-off pattern, and refuses a third filter', async () => {
     const group = `/aws/eks/${uniqueCluster('setup')}/cluster`;
     await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
