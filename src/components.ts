@@ -11,7 +11,7 @@ import { pipelineMetrics, type PipelineView } from './pipeline/metrics.js';
 import type { Pipeline } from './pipeline/pipeline.js';
 import { Stats } from './pipeline/stats.js';
 import { SINKS, SOURCE, type SinkKind } from './registry.js';
-import type { ComponentContext, ComponentKind } from './component.js';
+import type { ComponentContext, ComponentKind, DoctorContext } from './component.js';
 import type { ElasticsearchSink } from './sink/elasticsearch/index.js';
 import type { LinseedSink } from './sink/linseed/index.js';
 import { FileSpool } from './spool/file-spool.js';
@@ -39,6 +39,22 @@ function sinkComponent(kind: SinkKind): AnySinkKind {
 
 function sinkSettings(settings: Settings): unknown {
   return (settings as unknown as Record<string, unknown>)[settings.sink];
+}
+
+/** The configured sink, built from its validated settings (push mode wires its own source). */
+export function createSink(settings: { sink: SinkKind }, ctx: ComponentContext): AnySink {
+  return sinkComponent(settings.sink).create((settings as unknown as Record<string, unknown>)[settings.sink], ctx);
+}
+
+/** The sink kind's metrics and counters, for a pipeline wired elsewhere (push mode). */
+export function sinkParts(kind: SinkKind): {
+  metrics: MetricSection['definitions'];
+  counters: (sink: AnySink) => Record<string, number>;
+  keepsDeadLetters: boolean;
+  doctor: (settings: { sink: SinkKind }, ctx: DoctorContext) => Promise<DoctorResult[]>;
+} {
+  const c = sinkComponent(kind);
+  return { metrics: c.metrics, counters: (sink) => c.counters(sink), keepsDeadLetters: c.keepsDeadLetters, doctor: (settings, ctx) => c.doctor(sinkSettings(settings as Settings), ctx) };
 }
 
 /** The health targets of the components, in order. */

@@ -14,4 +14,9 @@ export interface SourceEvent {
   /** When the source stored it (epoch ms); later than `timestamp` for a late arrival. */
   ingestionTime: number;
   message: string;
+  /**
+   * The cluster whose audit index it belongs to, when one source carries several clusters
+   * (push mode); absent: the sink's own index suffix.
+   */
+  cluster?: string;
 }

@@ -5,6 +5,7 @@ import type { ComponentSettings, SettingSpec } from './component.js';
 import { SINK_KINDS, SINKS, SOURCE, type SinkKind } from './registry.js';
 import { ConfigError, type ConfigIssue } from './config/errors.js';
 import { instant, integerIn, lowerCaseName, optionalText } from './config/fields.js';
+import { kinesisSettings, type KinesisSettings } from './source/kinesis/settings.js';
 
 export interface PipelineSettings {
   stateDir: string;
@@ -19,6 +20,9 @@ export type SinkSettings = { [K in SinkKind]: { sink: K } & { [P in K]: Settings
 
 /** Everything a forwarding process needs, validated once, per component (keyed by its kind). */
 export type Settings = { pipeline: PipelineSettings } & { [K in (typeof SOURCE)['kind']]: SettingsOf<typeof SOURCE> } & SinkSettings;
+
+/** Push mode's settings: the kinesis source in place of the poller, the same sinks and pipeline. */
+export type KinesisRunSettings = { pipeline: PipelineSettings; kinesis: KinesisSettings } & SinkSettings;
 
 const pipelineSpecs = {
   stateDir: { env: 'EKS_FORWARDER_STATE_DIR', flag: '--state-dir', default: '`~/.local/state/eks-log-forwarder`', meaning: 'checkpoint directory' },
@@ -62,6 +66,27 @@ const sinkSpecs = {
     meaning: '`elasticsearch`: write the indices directly (older Calico, self-managed stores); `linseed`: through Calico\'s log API (every current Calico release)',
   },
 } as const satisfies Record<string, SettingSpec>;
+
+export const SOURCE_KINDS = ['cloudwatch', 'kinesis'] as const;
+export type SourceKind = (typeof SOURCE_KINDS)[number];
+
+const sourceSpecs = {
+  source: {
+    env: 'EKS_FORWARDER_SOURCE',
+    flag: '--source',
+    default: '`cloudwatch`',
+    meaning: '`cloudwatch`: poll FilterLogEvents (one process); `kinesis`: read the Kinesis stream a subscription filter writes into (push mode, several replicas, many clusters)',
+  },
+} as const satisfies Record<string, SettingSpec>;
+
+const sourceSchema = optionalText.pipe(z.enum(SOURCE_KINDS, { error: `must be one of ${SOURCE_KINDS.join(', ')}` }).optional());
+
+/** The source the configuration chooses; throws ConfigError for an unknown one. */
+export function sourceKindOf(...layers: RawSettings[]): SourceKind {
+  const parsed = sourceSchema.safeParse(merge(layers).source);
+  if (!parsed.success) throw new ConfigError([{ setting: settingLabel('source'), message: parsed.error.issues[0]!.message }]);
+  return parsed.data ?? 'cloudwatch';
+}
 
 const sinkSchema = optionalText.pipe(z.enum(SINK_KINDS as [SinkKind, ...SinkKind[]], { error: `must be one of ${SINK_KINDS.join(', ')}` }).optional());
 
@@ -145,7 +170,9 @@ const RUNTIME_SPECS = {
 
 /** Every setting with its environment variable, flag, default and meaning, in README order. */
 export const SETTING_SPECS = {
+  ...sourceSpecs,
   ...SOURCE.settings.specs,
+  ...kinesisSettings.specs,
   ...sinkSpecs,
   ...SINKS.elasticsearch.settings.specs,
   ...SINKS.linseed.settings.specs,
@@ -227,12 +254,33 @@ export function resolveSettings(...layers: RawSettings[]): Settings {
  * known now (returning undefined when all of that is valid but the rest is still to come).
  */
 export function validateSettings(layers: RawSettings[], opts: ResolveOptions = {}): Settings | ConfigError | undefined {
+  return validateWith(layers, opts, componentsFor) as Settings | ConfigError | undefined;
+}
+
+/** Push mode's settings (EKS_FORWARDER_SOURCE=kinesis): the poller's are not required. Throws one ConfigError naming every bad setting. */
+export function resolveKinesisSettings(...layers: RawSettings[]): KinesisRunSettings {
+  // Linseed takes the cluster per request, not per event: one stream's several clusters would be
+  // stored as one. Refused rather than mixed, until the Linseed sink writes per cluster.
+  if (sinkKindOf(...layers) === 'linseed') throw new ConfigError([{ setting: settingLabel('sink'), message: 'push mode (EKS_FORWARDER_SOURCE=kinesis) writes to elasticsearch only for now' }]);
+  const result = validateWith(layers, {}, (sink) => ({ kinesis: kinesisSettings, [sink]: SINKS[sink].settings as ComponentSettings<unknown>, pipeline: pipelineSettings }));
+  if (result instanceof ConfigError) throw result;
+  return result as KinesisRunSettings;
+}
+
+/** The kinesis source's settings alone (`setup-subscription` writes nothing to a sink). */
+export function resolveKinesisSourceSettings(...layers: RawSettings[]): KinesisSettings {
+  const result = validateWith(layers, {}, () => ({ kinesis: kinesisSettings }));
+  if (result instanceof ConfigError) throw result;
+  return (result as { kinesis: KinesisSettings }).kinesis;
+}
+
+function validateWith(layers: RawSettings[], opts: ResolveOptions, components: (sink: SinkKind) => Record<string, ComponentSettings<unknown>>): unknown {
   const raw = merge(layers);
   const later = new Set(opts.suppliedLater ?? []);
   const issues: { key: string[]; message: string }[] = [];
   const sink = chosenSink(raw, issues);
   const out: Record<string, unknown> = { sink };
-  for (const [name, component] of Object.entries(componentsFor(sink))) {
+  for (const [name, component] of Object.entries(components(sink))) {
     (out as Record<string, unknown>)[name] = resolveComponent(component, raw, issues);
   }
   const reported = issues.filter((i) => !(i.key.length === 1 && later.has(i.key[0]!) && !raw[i.key[0]!]?.trim()));
@@ -243,7 +291,7 @@ export function validateSettings(layers: RawSettings[], opts: ResolveOptions = {
     return new ConfigError(reported.map((i): ConfigIssue => ({ setting: i.key.map(settingLabel).join(' or '), message: i.message })));
   }
   if (issues.length > 0) return undefined;
-  return out as unknown as Settings;
+  return out;
 }
 
 function defaultStateDir(): string {

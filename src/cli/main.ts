@@ -21,6 +21,8 @@ import {
   SETTING_SPECS,
   settingsFromEnv,
   sinkKindOf,
+  sourceKindOf,
+  resolveKinesisSourceSettings,
   validateSettings,
   type ProcessSettings,
   type RawSettings,
@@ -37,6 +39,8 @@ import { summary, type Control } from '../pipeline/pipeline.js';
 import { runLoop } from '../pipeline/run.js';
 import { VERIFY_EDGE_MS, verifyWindow, type VerifyReport } from '../pipeline/verify.js';
 import { iso, parseInstant } from '../time.js';
+import { loadPolicyFile } from '../transform/policy-file.js';
+import { DEFAULT_POLICY } from '../transform/policy.js';
 import { startOps } from './ops.js';
 import { showProgress } from './progress.js';
 
@@ -101,6 +105,7 @@ async function runCommand(options: Record<string, unknown>, log: Logger): Promis
   const env = settingsFromEnv(process.env);
   const flags = flagsFrom(options);
   const proc = resolveProcessSettings(env, flags);
+  if (sourceKindOf(env, flags) === 'kinesis') return runKinesisCommand(env, flags, proc, log);
   if (proc.configSource === 'kubernetes') return runInClusterCommand(env, flags, proc, log);
   const settings = resolveSettings(env, flags);
   const store = runStore(settings);
@@ -117,6 +122,18 @@ async function runCommand(options: Record<string, unknown>, log: Logger): Promis
       await ops?.close();
     }
   });
+}
+
+/** Push mode; its module (the Kubernetes and Kinesis clients) loads only when chosen. */
+async function runKinesisCommand(env: RawSettings, flags: RawSettings, proc: ProcessSettings, log: Logger): Promise<number> {
+  if (proc.configSource === 'kubernetes') throw new ConfigError('EKS_FORWARDER_CONFIG_SOURCE / --config-source', 'kubernetes takes the poller\'s settings from the LogCollector: push mode (EKS_FORWARDER_SOURCE=kinesis) is configured by environment');
+  const { runKinesis } = await import('./kinesis.js');
+  const control = shutdownControl(log);
+  try {
+    return await runKinesis(env, flags, proc, log, control);
+  } finally {
+    control.dispose();
+  }
 }
 
 function runStore(settings: Settings): FileCheckpointStore {
@@ -296,6 +313,14 @@ async function loadKube() {
 }
 
 async function doctorCommand(options: Record<string, unknown>): Promise<number> {
+  const env = settingsFromEnv(process.env);
+  const flags = flagsFrom(options);
+  if (sourceKindOf(env, flags) === 'kinesis') {
+    const { kinesisDoctor } = await import('./kinesis.js');
+    const results = await kinesisDoctor(env, flags, resolveProcessSettings(env, flags));
+    process.stdout.write(options.json ? `${JSON.stringify(results)}\n` : formatDoctor(results));
+    return doctorPassed(results) ? 0 : EXIT_FAILED;
+  }
   const { settings, store, sink, cluster } = await inspectedSettings(options);
   const results = await doctorFor(settings, settings instanceof ConfigError ? undefined : store(settings), sink, cluster);
   process.stdout.write(options.json ? `${JSON.stringify(results)}\n` : formatDoctor(results));
@@ -303,11 +328,42 @@ async function doctorCommand(options: Record<string, unknown>): Promise<number> 
 }
 
 async function statusCommand(options: Record<string, unknown>): Promise<number> {
+  const env = settingsFromEnv(process.env);
+  const flags = flagsFrom(options);
+  if (sourceKindOf(env, flags) === 'kinesis') {
+    const proc = resolveProcessSettings(env, flags);
+    const { kinesisStatus, formatKinesisStatus } = await import('./kinesis.js');
+    const report = await kinesisStatus(env, flags, proc, typeof options.url === 'string' ? options.url : `http://127.0.0.1:${proc.httpPort}`);
+    process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : formatKinesisStatus(report));
+    return 0;
+  }
   const { settings, store, proc } = await inspectedSettings(options);
   if (settings instanceof ConfigError) throw settings;
   const url = typeof options.url === 'string' ? options.url : `http://127.0.0.1:${proc.httpPort}`;
   const report = await collectStatus({ store: store(settings), format: positionFormat, url });
   process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : formatStatus(report, positionFormat));
+  return 0;
+}
+
+async function setupSubscriptionCommand(options: Record<string, unknown>): Promise<number> {
+  const env = settingsFromEnv(process.env);
+  const flags = flagsFrom(options);
+  const settings = resolveKinesisSourceSettings(env, flags);
+  if (!options.roleArn && !options.destinationArn) throw new ConfigError('--role-arn or --destination-arn', 'is required (the role CloudWatch Logs assumes to write into the stream, or a cross-account destination)');
+  const auditPolicyFile = flags.auditPolicyFile ?? env.auditPolicyFile;
+  const policy = auditPolicyFile ? loadPolicyFile(auditPolicyFile) : DEFAULT_POLICY;
+  const { setupSubscription } = await import('../source/kinesis/setup-subscription.js');
+  const created = await setupSubscription({
+    settings,
+    policy,
+    groups: options.logGroup as string[],
+    roleArn: options.roleArn as string | undefined,
+    destinationArn: options.destinationArn as string | undefined,
+    filterName: options.filterName as string,
+    prefilter: options.filterPattern !== false,
+  });
+  if (options.json) process.stdout.write(`${JSON.stringify(created)}\n`);
+  else for (const c of created) for (const f of c.filters) process.stdout.write(`${c.group}: ${f.filterName} -> ${c.destinationArn} pattern ${f.filterPattern || '(everything)'}\n`);
   return 0;
 }
 
@@ -368,6 +424,17 @@ export async function main(argv: string[]): Promise<number> {
       .option('--all-indices', "judge every document under the cluster's index pattern, any writer's (after a cut-over), not only this forwarder's"),
   ).action(guard(verifyCommand));
 
+  addSettingOptions(
+    program
+      .command('setup-subscription')
+      .description('push mode: subscribe log groups to the Kinesis stream, with filter patterns compiled from the policy (and one for cut-off events)')
+      .requiredOption('--log-group <group...>', 'log group(s) to subscribe, e.g. /aws/eks/<cluster>/cluster')
+      .option('--role-arn <arn>', 'the role CloudWatch Logs assumes to write into the stream (same account)')
+      .option('--destination-arn <arn>', "a CloudWatch Logs destination in the stream's account (cross-account), instead of the stream")
+      .option('--filter-name <name>', 'subscription filter name', 'eks-log-forwarder')
+      .option('--no-filter-pattern', 'one filter with an empty pattern (everything) instead of two compiled from the policy')
+      .option('--json', 'print what was created as JSON'),
+  ).action(guard((o) => setupSubscriptionCommand(o)));
   addSettingOptions(
     program
       .command('doctor')

@@ -25,6 +25,12 @@ describe('configuration errors exit with status 2 and name the setting', () => {
     ['unreadable policy', ['run', '--audit-policy', '/nonexistent/policy.yaml'], valid, /AUDIT_POLICY_FILE/],
     ['invalid policy level', ['run', '--audit-policy', badPolicy], valid, /rules\[0\]\.level/],
     ['unknown option', ['run', '--frobnicate'], valid, /unknown option '--frobnicate'/],
+    ['unknown source', ['run'], { ...valid, EKS_FORWARDER_SOURCE: 'sqs' }, /EKS_FORWARDER_SOURCE \/ --source: must be one of cloudwatch, kinesis/],
+    ['push mode without a stream', ['run'], { ...valid, EKS_FORWARDER_SOURCE: 'kinesis' }, /EKS_FORWARDER_KINESIS_STREAM \/ --kinesis-stream: is required/],
+    ['push mode with a bad cluster mapping', ['run', '--source', 'kinesis', '--kinesis-stream', 's'], { ...valid, EKS_FORWARDER_KINESIS_CLUSTERS: '/aws/eks/a/cluster' }, /EKS_FORWARDER_KINESIS_CLUSTERS .*not logGroup=cluster/],
+    ['push mode with a bad start', ['run', '--source', 'kinesis', '--kinesis-stream', 's', '--kinesis-start', 'soon'], valid, /--kinesis-start: must be trim-horizon/],
+    ['push mode through Linseed', ['run', '--source', 'kinesis', '--kinesis-stream', 's', '--sink', 'linseed'], { ...valid, ELASTIC_URL: undefined, LINSEED_ENDPOINT: 'https://tigera-linseed.tigera-elasticsearch.svc', LINSEED_TOKEN: '/nonexistent/token' }, /EKS_FORWARDER_SINK \/ --sink: push mode .* elasticsearch only/],
+    ['setup-subscription without a role or destination', ['setup-subscription', '--log-group', '/aws/eks/a/cluster', '--kinesis-stream', 's'], valid, /--role-arn or --destination-arn: is required/],
     [
       'several bad settings, each on its own line',
       ['run', '--page-limit', '0'],

@@ -6,7 +6,7 @@ import { retryTransient } from '../../retry.js';
 import type { Sink, SinkRecord, StoredDocument, VerifyScope, WriteOutcome } from '../sink.js';
 import { isTransientElasticError, writeAll } from './bulk-writer.js';
 import { elasticsearchDoctor } from './doctor.js';
-import { ensureIndexTemplates } from './index-template.js';
+import { ensureAuditTemplate, ensureIndexTemplates } from './index-template.js';
 import { newestIndexedTimestamp } from './newest-indexed.js';
 import { auditIndexPattern, keysHeldByContent, missingKeys, storedKeysBetween } from './presence.js';
 import type { ElasticsearchSettings } from './settings.js';
@@ -55,6 +55,8 @@ export class ElasticsearchSink implements Sink {
   readonly target = 'elasticsearch';
   readonly identity: readonly string[];
   readonly stats = new ElasticsearchStats();
+  /** Clusters (index suffixes) whose audit template is known installed: the configured one after `prepare`. */
+  private readonly templated = new Set<string>();
 
   constructor(private readonly o: ElasticsearchSinkOptions) {
     this.identity = [o.settings.indexSuffix];
@@ -68,11 +70,13 @@ export class ElasticsearchSink implements Sink {
     if (!this.o.settings.installTemplate) return;
     const installed = await this.waitingOut(() => ensureIndexTemplates(this.o.client, this.o.settings), stop, 'Elasticsearch not reachable yet; retrying');
     if (installed.length > 0) this.o.log.info({ templates: installed }, 'installed index templates');
+    this.templated.add(this.o.settings.indexSuffix);
   }
 
   async write(records: readonly SinkRecord[], signal: AbortSignal): Promise<WriteOutcome[]> {
     const { settings, client, log, health } = this.o;
     try {
+      await this.templateClusters(records, signal);
       const outcomes = await writeAll(records, {
         client,
         indexSuffix: settings.indexSuffix,
@@ -90,6 +94,25 @@ export class ElasticsearchSink implements Sink {
     } catch (err) {
       if (!signal.aborted) health.failed(this.target, err);
       throw err;
+    }
+  }
+
+  /**
+   * Records that name their cluster (push mode, many clusters in one stream) go to that cluster's
+   * indices: its audit template is installed before its first index is created, as `prepare` does
+   * for the configured one.
+   */
+  private async templateClusters(records: readonly SinkRecord[], signal: AbortSignal): Promise<void> {
+    if (!this.o.settings.installTemplate) return;
+    const clusters = new Set(records.map((r) => r.event.cluster).filter((c): c is string => c !== undefined && !this.templated.has(c)));
+    for (const cluster of clusters) {
+      const installed = await retryTransient(() => ensureAuditTemplate(this.o.client, { indexSuffix: cluster, ilmPolicy: this.o.settings.ilmPolicy }), {
+        signal,
+        isTransient: isTransientElasticError,
+        onRetry: (err) => this.o.log.warn({ err: errorText(err), cluster }, 'installing the audit template failed; retrying'),
+      });
+      if (installed.length > 0) this.o.log.info({ templates: installed, cluster }, 'installed the audit template of a cluster');
+      this.templated.add(cluster);
     }
   }
 

@@ -13,9 +13,9 @@ export function auditIndexName(event: { requestReceivedTimestamp?: string; stage
   return `${auditIndexPrefix(indexSuffix)}eks-${utcDay(event.requestReceivedTimestamp ?? event.stageTimestamp, fallbackMs)}`;
 }
 
-/** Where a record goes: its day's audit index, or the dead-letter index. */
+/** Where a record goes: its day's audit index (of its own cluster when the event names one), or the dead-letter index. */
 export function indexFor(record: SinkRecord, names: { indexSuffix: string; deadLetterIndex: string }): string {
-  return record.kind === 'audit' ? auditIndexName(record.document, names.indexSuffix, record.event.timestamp) : names.deadLetterIndex;
+  return record.kind === 'audit' ? auditIndexName(record.document, record.event.cluster ?? names.indexSuffix, record.event.timestamp) : names.deadLetterIndex;
 }
 
 function utcDay(timestamp: string | undefined, fallbackMs: number): string {

@@ -61,8 +61,8 @@ export interface TemplateOptions {
 export const auditTemplateName = (suffix: string) => `eks-log-forwarder-audit.${suffix}`;
 export const deadLetterTemplateName = (suffix: string) => `eks-log-forwarder-deadletter.${suffix}`;
 
-/** Installs the audit and dead-letter index templates unless they already exist. */
-export async function ensureIndexTemplates(client: Client, opts: TemplateOptions): Promise<string[]> {
+/** Installs the audit index template of one cluster suffix unless it exists (push mode writes several clusters). */
+export async function ensureAuditTemplate(client: Client, opts: Omit<TemplateOptions, 'deadLetterIndex'>): Promise<string[]> {
   const installed: string[] = [];
   const auditName = auditTemplateName(opts.indexSuffix);
   if (!(await client.indices.existsIndexTemplate({ name: auditName }))) {
@@ -87,6 +87,12 @@ export async function ensureIndexTemplates(client: Client, opts: TemplateOptions
     }
     installed.push(auditName);
   }
+  return installed;
+}
+
+/** Installs the audit and dead-letter index templates unless they already exist. */
+export async function ensureIndexTemplates(client: Client, opts: TemplateOptions): Promise<string[]> {
+  const installed = await ensureAuditTemplate(client, opts);
   const deadName = deadLetterTemplateName(opts.indexSuffix);
   if (!(await client.indices.existsIndexTemplate({ name: deadName }))) {
     await client.indices.putIndexTemplate({

@@ -1,0 +1,350 @@
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, DescribeSubscriptionFiltersCommand, PutLogEventsCommand, PutSubscriptionFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, ListShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
+import type { Client } from '@elastic/elasticsearch';
+import { KubeConfig } from '@kubernetes/client-node';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as kubeApiserver from '../../../scripts/services/kube-apiserver.js';
+import * as localstack from '../../../scripts/services/localstack.js';
+import type { Service } from '../../../scripts/services/cache.js';
+import type { SourceEvent } from '../../../src/event.js';
+import { LeaseCoordinator } from '../../../src/source/kinesis/lease-coordinator.js';
+import { ConfigMapLeaseStore } from '../../../src/source/kinesis/lease-store.js';
+import { compilePolicy, DEFAULT_POLICY } from '../../../src/transform/policy.js';
+import { transformBatch } from '../../../src/transform/transform-batch.js';
+import { freePort, REPO_ROOT, runCli, startCli, type RunningCli } from '../../support/cli.js';
+import { compileFilterPattern } from '../../../src/source/cloudwatch/filter-pattern.js';
+import { loadCorpus } from '../../support/corpus.js';
+import { elasticClient, eventually, keyCounts } from '../../support/elastic.js';
+import { uniqueCluster } from '../../support/scenario.js';
+
+const NS = 'tigera-operator';
+const REGION = 'us-west-2';
+const creds = { accessKeyId: 'test', secretAccessKey: 'test' };
+const LEASE = '6s';
+
+/**
+ * Push mode against real services: CloudWatch Logs subscription filters on two clusters' log
+ * groups write into one Kinesis stream (LocalStack), forwarder processes share its shards
+ * through leases in a ConfigMap (a real kube-apiserver), and Elasticsearch holds the result.
+ */
+describe('push mode through a Kinesis stream', () => {
+  let ls: Service;
+  let kube: kubeApiserver.KubeApiServer;
+  let es: Client;
+  let kinesis: KinesisClient;
+  let logs: CloudWatchLogsClient;
+  /** The forwarder's own ServiceAccount token: what deploy/overlays/kinesis allows it is what it gets. */
+  let saKubeconfig: string;
+  const stream = uniqueCluster('audit-stream');
+  const clusters = [uniqueCluster('east'), uniqueCluster('west')];
+  const unmapped = uniqueCluster('unmapped');
+  const groups = clusters.map((c) => `/aws/eks/${c}/cluster`);
+  const auditStreams = ['kube-apiserver-audit-0a1b2c', 'kube-apiserver-audit-3d4e5f'];
+  const otherStream = 'kube-apiserver-6a7b8c';
+  const expected = new Map<string, Set<string>>(clusters.map((c) => [c, new Set<string>()]));
+  const running = new Map<string, RunningCli>();
+  const ports = new Map<string, number>();
+  const corpus = loadCorpus();
+  let corpusAt = 0;
+  const policy = compilePolicy(DEFAULT_POLICY);
+
+  const kubectl = (args: string[]) => execFileSync('kubectl', ['--kubeconfig', kube.kubeconfig, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+
+  const leaseStore = () => {
+    const kc = new KubeConfig();
+    kc.loadFromFile(kube.kubeconfig);
+    return new ConfigMapLeaseStore(kc, NS, stream);
+  };
+
+  /** Puts `perStream` corpus events (each its own, by a fresh auditID) into every stream of every group; notes what the forwarder must index. */
+  const putEvents = async (perStream: number) => {
+    for (const [i, group] of groups.entries()) {
+      for (const logStream of [...auditStreams, otherStream]) {
+        const now = Date.now();
+        const messages = Array.from({ length: perStream }, () => {
+          const event = JSON.parse(corpus[corpusAt++ % corpus.length]!.line) as Record<string, unknown>;
+          return JSON.stringify({ ...event, auditID: randomUUID() });
+        });
+        await logs.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: logStream, logEvents: messages.map((message, n) => ({ timestamp: now + n, message })) }));
+        if (logStream === otherStream) continue;
+        const events: SourceEvent[] = messages.map((message, n) => ({ group, stream: logStream, eventId: `${n}`, timestamp: now + n, ingestionTime: now + n, message }));
+        for (const r of transformBatch(events, { policy }).records) if (r.kind === 'audit') expected.get(clusters[i]!)!.add(r.key);
+      }
+    }
+  };
+
+  const forwarder = async (pod: string) => {
+    const port = await freePort();
+    ports.set(pod, port);
+    const run = startCli(['run'], {
+      EKS_FORWARDER_SOURCE: 'kinesis',
+      EKS_FORWARDER_KINESIS_STREAM: stream,
+      EKS_FORWARDER_KINESIS_LEASE: LEASE,
+      EKS_FORWARDER_KINESIS_IDLE_POLL: '300ms',
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: creds.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+      AWS_ENDPOINT_URL: ls.url,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      KUBECONFIG: saKubeconfig,
+      EKS_FORWARDER_NAMESPACE: NS,
+      POD_NAME: pod,
+      EKS_FORWARDER_HTTP_PORT: String(port),
+      ELASTIC_URL: process.env.ELASTIC_URL,
+      ELASTIC_INDEX_SUFFIX: unmapped,
+      EKS_FORWARDER_STATE_DIR: mkdtempSync(path.join(os.tmpdir(), 'eksfwd-state-')),
+      HOME: mkdtempSync(path.join(os.tmpdir(), 'eksfwd-home-')),
+    });
+    running.set(pod, run);
+    return run;
+  };
+
+  /** Every cluster's index holds exactly its expected documents, each once. */
+  const exact = async () => {
+    for (const c of clusters) {
+      const counts = await keyCounts(es, `tigera_secure_ee_audit_kube.${c}.*`);
+      const want = expected.get(c)!;
+      if (counts.size !== want.size || [...want].some((k) => counts.get(k) !== 1)) return false;
+    }
+    return true;
+  };
+
+  const report = async () => {
+    const out: Record<string, unknown> = {};
+    for (const c of clusters) {
+      const counts = await keyCounts(es, `tigera_secure_ee_audit_kube.${c}.*`);
+      const want = expected.get(c)!;
+      out[c] = {
+        expected: want.size,
+        indexed: counts.size,
+        missing: [...want].filter((k) => !counts.has(k)).length,
+        unexpected: [...counts.keys()].filter((k) => !want.has(k)).length,
+        duplicated: [...counts.values()].filter((n) => n > 1).length,
+      };
+    }
+    return out;
+  };
+
+  const openShards = async () => {
+    const shards = (await kinesis.send(new ListShardsCommand({ StreamName: stream }))).Shards ?? [];
+    return shards.filter((s) => s.SequenceNumberRange?.EndingSequenceNumber === undefined);
+  };
+
+  /** The push-mode manifests as kustomize renders them, in a file for `kubectl apply -f`. */
+  const writeOverlay = () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'eksfwd-overlay-')), 'overlay.yaml');
+    writeFileSync(file, execFileSync('kubectl', ['kustomize', path.join(REPO_ROOT, 'deploy/overlays/kinesis')], { encoding: 'utf8' }));
+    return file;
+  };
+
+  beforeAll(async () => {
+    [ls, kube] = await Promise.all([localstack.start({ flavour: 'kinesis' }), kubeApiserver.start()]);
+    es = elasticClient();
+    kinesis = new KinesisClient({ region: REGION, endpoint: ls.url, credentials: creds });
+    logs = new CloudWatchLogsClient({ region: REGION, endpoint: ls.url, credentials: creds });
+    kubectl(['create', 'namespace', NS]);
+    kubectl(['apply', '-f', writeOverlay()]);
+    const token = kubectl(['-n', NS, 'create', 'token', 'eks-log-forwarder', '--duration=2h']).trim();
+    saKubeconfig = path.join(mkdtempSync(path.join(os.tmpdir(), 'eksfwd-sa-')), 'kubeconfig');
+    writeFileSync(
+      saKubeconfig,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'test', cluster: { server: kube.url, 'certificate-authority': kube.caFile } }],
+        users: [{ name: 'eks-log-forwarder', user: { token } }],
+        contexts: [{ name: 'test', context: { cluster: 'test', user: 'eks-log-forwarder', namespace: NS } }],
+        'current-context': 'test',
+      }),
+    );
+    await kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 4 }));
+    let arn = '';
+    await eventually(async () => {
+      const d = (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }))).StreamDescriptionSummary!;
+      arn = d.StreamARN!;
+      return d.StreamStatus === 'ACTIVE';
+    }, 'the stream to be active');
+    for (const group of groups) {
+      await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
+      for (const s of [...auditStreams, otherStream]) await logs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: s }));
+      await logs.send(
+        new PutSubscriptionFilterCommand({
+          logGroupName: group,
+          filterName: 'eks-log-forwarder',
+          filterPattern: '',
+          destinationArn: arn,
+          roleArn: 'arn:aws:iam::000000000000:role/cloudwatch-logs-to-kinesis',
+        }),
+      );
+    }
+  });
+
+  afterAll(async () => {
+    for (const r of running.values()) r.child.kill('SIGKILL');
+    kinesis?.destroy();
+    logs?.destroy();
+    await Promise.all([ls?.stop(), kube?.stop()]);
+  });
+
+  it('delivers exactly the audit events of two clusters, each to its own index, while replicas share the shards', async () => {
+    await forwarder('replica-a');
+    await forwarder('replica-b');
+    await putEvents(40);
+    await eventually(exact, 'the first events indexed exactly', 120_000);
+
+    // Both replicas hold shards: the four are split between them, every one owned.
+    await eventually(async () => {
+      const { table } = await leaseStore().read();
+      const owners = Object.values(table.shards).map((s) => s.owner);
+      return owners.length === 4 && owners.every((o) => o !== undefined) && new Set(owners).size === 2;
+    }, 'the shards split between the two replicas', 60_000);
+
+    // `/status` of a replica shows the lease table and the lag of the shards it reads; `status` and `doctor` read the table.
+    type Remote = { replica: string; shards: { shard: string; owner: string; lagMs?: number }[] };
+    const remoteStatus = async () => (await (await fetch(`http://127.0.0.1:${ports.get('replica-a')}/status`)).json()) as Remote;
+    // A shard just taken has no lag until its first GetRecords answers.
+    await eventually(async () => {
+      const remote = await remoteStatus();
+      const own = remote.shards.filter((sh) => sh.owner === 'replica-a');
+      return remote.replica === 'replica-a' && remote.shards.length === 4 && own.length > 0 && own.every((sh) => typeof sh.lagMs === 'number');
+    }, "replica-a's /status showing the lag of each shard it reads", 30_000);
+    const cliEnv = { EKS_FORWARDER_SOURCE: 'kinesis', EKS_FORWARDER_KINESIS_STREAM: stream, AWS_REGION: REGION, AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_ENDPOINT_URL: ls.url, KUBECONFIG: saKubeconfig, EKS_FORWARDER_NAMESPACE: NS, ELASTIC_URL: process.env.ELASTIC_URL, ELASTIC_INDEX_SUFFIX: unmapped };
+    const status = await runCli(['status', '--json', '--url', `http://127.0.0.1:${ports.get('replica-b')}`], cliEnv);
+    expect(status.code, status.stderr).toBe(0);
+    const statusReport = JSON.parse(status.stdout) as { replicas: string[]; shards: { owner: string | null }[]; reachableReplica?: string };
+    expect(statusReport.replicas).toEqual(['replica-a', 'replica-b']);
+    expect(statusReport.reachableReplica).toBe('replica-b');
+    expect(statusReport.shards.every((sh) => sh.owner !== null)).toBe(true);
+    const doctor = await runCli(['doctor', '--json'], cliEnv);
+    expect(doctor.code, doctor.stdout + doctor.stderr).toBe(0);
+    expect((JSON.parse(doctor.stdout) as { name: string }[]).map((r) => r.name)).toContain('kinesis stream');
+
+    // Nothing of the other streams, nothing in the index of the configured suffix.
+    expect(await keyCounts(es, `tigera_secure_ee_audit_kube.${unmapped}.*`)).toEqual(new Map());
+    expect(await report()).toEqual(Object.fromEntries(clusters.map((c) => [c, { expected: expected.get(c)!.size, indexed: expected.get(c)!.size, missing: 0, unexpected: 0, duplicated: 0 }])));
+  });
+
+  it('takes over the shards of a killed replica within the lease time, and a new one joins: nothing lost, nothing twice', async () => {
+    running.get('replica-a')!.child.kill('SIGKILL');
+    await running.get('replica-a')!.exited;
+    const killedAt = Date.now();
+    await putEvents(30);
+    await eventually(async () => {
+      const { table } = await leaseStore().read();
+      return Object.values(table.shards).every((s) => s.owner === 'replica-b');
+    }, 'replica-b holding every shard', 60_000);
+    // A figure for the record, not an assertion: the lease time is 6 s, renewed every 2 s.
+    console.log(`shards of the killed replica taken over ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill`);
+    await eventually(exact, 'the events put after the kill indexed exactly', 120_000);
+
+    await forwarder('replica-c');
+    await putEvents(30);
+    await eventually(async () => {
+      const { table } = await leaseStore().read();
+      const owners = Object.values(table.shards).map((s) => s.owner);
+      return owners.every((o) => o === 'replica-b' || o === 'replica-c') && new Set(owners).size === 2;
+    }, 'replica-c taking its share', 60_000);
+    await eventually(exact, 'the events put after the join indexed exactly', 120_000);
+    const final = await report();
+    for (const c of clusters) expect(final[c]).toEqual({ expected: expected.get(c)!.size, indexed: expected.get(c)!.size, missing: 0, unexpected: 0, duplicated: 0 });
+  });
+
+  it('reads a split shard to its end before its children, while events flow', async () => {
+    const [parent] = await openShards();
+    const range = parent!.HashKeyRange!;
+    const middle = (BigInt(range.StartingHashKey!) + BigInt(range.EndingHashKey!)) / 2n;
+    await putEvents(20);
+    await kinesis.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: parent!.ShardId!, NewStartingHashKey: middle.toString() }));
+    await eventually(async () => (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }))).StreamDescriptionSummary!.StreamStatus === 'ACTIVE', 'the stream active after the split');
+    await putEvents(20);
+    await eventually(async () => {
+      const { table } = await leaseStore().read();
+      const lease = table.shards[parent!.ShardId!];
+      const children = Object.entries(table.shards).filter(([, s]) => s.parents.includes(parent!.ShardId!));
+      return lease?.finished === true && children.length === 2 && children.every(([, s]) => s.owner !== undefined);
+    }, 'the parent finished and both children owned', 90_000);
+    await eventually(exact, 'the events put around the split indexed exactly', 120_000);
+    const final = await report();
+    for (const c of clusters) expect(final[c]).toEqual({ expected: expected.get(c)!.size, indexed: expected.get(c)!.size, missing: 0, unexpected: 0, duplicated: 0 });
+  });
+
+  it('gives up the leases of a replica stopped with SIGTERM at once, so the others take them without waiting out the lease', async () => {
+    const c = running.get('replica-c')!;
+    const { table } = await leaseStore().read();
+    const heldByC = Object.entries(table.shards).filter(([, s]) => s.owner === 'replica-c').map(([id]) => id);
+    expect(heldByC.length).toBeGreaterThan(0);
+    c.child.kill('SIGTERM');
+    expect(await c.exited).toBe(0);
+    // Released on the way out: free, or already taken by replica-b, and replica-c gone from the table.
+    const after = (await leaseStore().read()).table;
+    expect('replica-c' in after.replicas).toBe(false);
+    for (const id of heldByC) expect([undefined, 'replica-b']).toContain(after.shards[id]!.owner);
+    await putEvents(10);
+    await eventually(exact, 'the events put after the stop indexed exactly', 120_000);
+  });
+
+  it('setup-subscription subscribes a log group with the policy pattern and the cut-off pattern, and refuses a third filter', async () => {
+    const group = `/aws/eks/${uniqueCluster('setup')}/cluster`;
+    await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
+    const env = { EKS_FORWARDER_KINESIS_STREAM: stream, AWS_REGION: REGION, AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_ENDPOINT_URL: ls.url };
+    const role = 'arn:aws:iam::000000000000:role/cloudwatch-logs-to-kinesis';
+    const created = await runCli(['setup-subscription', '--log-group', group, '--role-arn', role, '--json'], env);
+    expect(created.code, created.stderr).toBe(0);
+    const filters = (await logs.send(new DescribeSubscriptionFiltersCommand({ logGroupName: group }))).subscriptionFilters ?? [];
+    expect(filters.map((f) => [f.filterName, f.filterPattern]).sort()).toEqual([
+      ['eks-log-forwarder', compileFilterPattern(DEFAULT_POLICY)],
+      ['eks-log-forwarder-truncated', '"[Truncated...]"'],
+    ]);
+    // Run again: the same two filters are updated, not added.
+    const again = await runCli(['setup-subscription', '--log-group', group, '--role-arn', role], env);
+    expect(again.code, again.stderr).toBe(0);
+    const other = await runCli(['setup-subscription', '--log-group', group, '--role-arn', role, '--filter-name', 'another'], env);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/exceed the 2 CloudWatch allows/);
+    const missing = await runCli(['setup-subscription', '--log-group', group], env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--role-arn or --destination-arn/);
+  });
+
+  it("refuses the checkpoint write of a replica that stalled past its lease, keeping the new owner's", async () => {
+    const log = pino({ level: 'silent' });
+    const shardStream = `${stream}-fencing`;
+    const kc = new KubeConfig();
+    kc.loadFromFile(kube.kubeconfig);
+    const listShards = async () => [{ shardId: 'shardId-000000000000', parents: [] }];
+    const stale = new LeaseCoordinator({ store: new ConfigMapLeaseStore(kc, NS, shardStream), identity: 'stalls', leaseMs: 3_000, listShards, log });
+    const next = new LeaseCoordinator({ store: new ConfigMapLeaseStore(kc, NS, shardStream), identity: 'takes-over', leaseMs: 3_000, listShards, log });
+    await stale.renew();
+    const held = stale.holding().get('shardId-000000000000')!;
+    expect(held).toBeDefined();
+    await stale.checkpoint([{ shardId: 'shardId-000000000000', counter: held.counter, sequence: '100' }]);
+    await stale.renew();
+    // `stalls` renews no more; `takes-over` sees its heartbeat stand still for the lease time.
+    await eventually(
+      async () => {
+        await next.renew();
+        return next.holding().has('shardId-000000000000');
+      },
+      'the other replica taking the lease',
+      30_000,
+    );
+    const taken = next.holding().get('shardId-000000000000')!;
+    expect(taken.sequence).toBe('100');
+    await next.checkpoint([{ shardId: 'shardId-000000000000', counter: taken.counter, sequence: '300' }]);
+    await next.renew();
+
+    // The stalled replica wakes with an acknowledged batch it read under its old lease.
+    await stale.checkpoint([{ shardId: 'shardId-000000000000', counter: held.counter, sequence: '200' }]);
+    await stale.renew();
+    expect(stale.refusedCheckpoints).toBe(1);
+    expect(stale.holding().has('shardId-000000000000')).toBe(false);
+    const { table } = await new ConfigMapLeaseStore(kc, NS, shardStream).read();
+    expect(table.shards['shardId-000000000000']).toMatchObject({ owner: 'takes-over', sequence: '300', counter: taken.counter });
+  });
+});
