@@ -4,7 +4,8 @@ import { FileCheckpointStore } from './checkpoint/file-store.js';
 import { checkpointKey } from './checkpoint/key.js';
 import type { HealthReporter, MetricSection } from './component.js';
 import { ConfigError } from './config/errors.js';
-import type { Settings } from './settings.js';
+import type { Settings, SinkSettings } from './settings.js';
+import type { AuditReader } from './sink/sink.js';
 import { runDoctor, type DoctorResult } from './ops/doctor.js';
 import type { PositionFormat, StatusSource } from './ops/status.js';
 import { pipelineMetrics, type PipelineView } from './pipeline/metrics.js';
@@ -30,7 +31,7 @@ import { compilePolicy, DEFAULT_POLICY, type AuditPolicy } from './transform/pol
 
 /** Any sink this build has. */
 export type AnySink = ElasticsearchSink | LinseedSink;
-type AnySinkKind = ComponentKind<unknown, AnySink> & { keepsDeadLetters: boolean; create(settings: unknown, ctx: ComponentContext): AnySink };
+type AnySinkKind = ComponentKind<unknown, AnySink> & { keepsDeadLetters: boolean; create(settings: unknown, ctx: ComponentContext): AnySink; reader(settings: unknown): AuditReader };
 
 /** The component of a sink kind, with its settings and state typed loosely: each kind checks its own. */
 function sinkComponent(kind: SinkKind): AnySinkKind {
@@ -125,6 +126,11 @@ export function createPipeline(settings: Settings, opts: WiringOptions): Running
   const spool = spoolKey ? new FileSpool(settings.pipeline.stateDir, spoolKey) : undefined;
   const spoolRetryMs = Math.max(settings.cloudwatch.fetchIntervalMs, 10_000);
   return { source, sink, sinkKind: settings.sink, transform: { policy: compilePolicy(policy) }, stats: new Stats(), log, health, budget, spool, spoolRetryMs };
+}
+
+/** The read side of the configured store (`changes`, `ui`). */
+export function createReader(settings: SinkSettings): AuditReader {
+  return sinkComponent(settings.sink).reader((settings as unknown as Record<string, unknown>)[settings.sink]);
 }
 
 /** Releases both ends of a pipeline. */

@@ -294,6 +294,19 @@ function validateWith(layers: RawSettings[], opts: ResolveOptions, components: (
   return out;
 }
 
+/**
+ * The chosen sink's settings alone, for the commands that only read the store (`changes`, `ui`).
+ * Throws one ConfigError naming every bad setting.
+ */
+export function resolveSinkSettings(...layers: RawSettings[]): SinkSettings {
+  const raw = merge(layers);
+  const issues: { key: string[]; message: string }[] = [];
+  const sink = chosenSink(raw, issues);
+  const settings = resolveComponent(SINKS[sink].settings as ComponentSettings<unknown>, raw, issues);
+  if (issues.length > 0) throw new ConfigError(issues.map((i): ConfigIssue => ({ setting: i.key.map(settingLabel).join(' or '), message: i.message })));
+  return { sink, [sink]: settings } as unknown as SinkSettings;
+}
+
 function defaultStateDir(): string {
   const base = process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state');
   return path.join(base, 'eks-log-forwarder');

@@ -18,6 +18,7 @@ import { ConfigError } from '../config/errors.js';
 import {
   resolveProcessSettings,
   resolveSettings,
+  resolveSinkSettings,
   SETTING_SPECS,
   settingsFromEnv,
   sinkKindOf,
@@ -41,6 +42,7 @@ import { VERIFY_EDGE_MS, verifyWindow, type VerifyReport } from '../pipeline/ver
 import { iso, parseInstant } from '../time.js';
 import { loadPolicyFile } from '../transform/policy-file.js';
 import { DEFAULT_POLICY } from '../transform/policy.js';
+import { changesCommand, uiCommand } from '../changes/command.js';
 import { startOps } from './ops.js';
 import { showProgress } from './progress.js';
 
@@ -50,7 +52,8 @@ const SHUTDOWN_GRACE_MS = 20_000;
 
 function addSettingOptions(cmd: Command): Command {
   for (const spec of Object.values(SETTING_SPECS)) {
-    if (!spec.flag) continue;
+    // A command's own option of the same name wins (`changes --namespace` filters; it is not the operator's namespace).
+    if (!spec.flag || cmd.options.some((o) => o.long === spec.flag)) continue;
     cmd.addOption(new Option(`${spec.flag} <value>`, spec.env ? `${spec.meaning} (env ${spec.env})` : spec.meaning).hideHelp(spec.hidden === true));
   }
   return cmd;
@@ -249,14 +252,19 @@ async function backfillCommand(options: Record<string, unknown>, log: Logger): P
   }
 }
 
-async function verifyCommand(options: Record<string, unknown>, log: Logger): Promise<number> {
-  const window = windowOf(options);
+/** `verify` of one window with the settings of `options`. */
+function verifyReport(options: Record<string, unknown>, log: Logger, window: { from: number; to: number }): Promise<VerifyReport> {
   const wiring: WiringOptions = { log, health: { ok() {}, failed() {}, tick() {} }, mode: { kind: 'window', to: window.to + VERIFY_EDGE_MS }, prefilter: false };
-  return withPipeline(settingsFrom(options), wiring, async (p, control) => {
-    const report = { ...(await verifyWindow(p, window, control.signal, options.allIndices ? 'cluster' : 'forwarder')), apiCalls: p.budget.spent };
-    process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : formatVerify(report));
-    return report.complete ? 0 : EXIT_FAILED;
-  });
+  return withPipeline(settingsFrom(options), wiring, async (p, control) => ({
+    ...(await verifyWindow(p, window, control.signal, options.allIndices ? 'cluster' : 'forwarder')),
+    apiCalls: p.budget.spent,
+  }));
+}
+
+async function verifyCommand(options: Record<string, unknown>, log: Logger): Promise<number> {
+  const report = await verifyReport(options, log, windowOf(options));
+  process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : formatVerify(report));
+  return report.complete ? 0 : EXIT_FAILED;
 }
 
 /**
@@ -423,6 +431,33 @@ export async function main(argv: string[]): Promise<number> {
       .option('--json', 'print the report as JSON')
       .option('--all-indices', "judge every document under the cluster's index pattern, any writer's (after a cut-over), not only this forwarder's"),
   ).action(guard(verifyCommand));
+
+  const sinkOf = (o: Record<string, unknown>) => resolveSinkSettings(settingsFromEnv(process.env), flagsFrom(o));
+  addSettingOptions(
+    program
+      .command('changes')
+      .description("who changed what: the range's changes with Calico's Timeline semantics, their diffs, or an HTML report")
+      .requiredOption(...FROM_OPTION)
+      .option(...TO_OPTION)
+      .option('--resource <kind|plural[.group]>', 'only this resource (NetworkPolicy, networkpolicies.networking.k8s.io)')
+      .option('--namespace <ns>', 'only this namespace')
+      .option('--name <name>', 'only objects of this name')
+      .option('--user <username>', 'only changes by this user')
+      .option('--verb <verbs>', 'only these verbs (comma-separated: create,update,patch,delete)')
+      .option('--diff', "under each change, the object before and after as a unified diff of YAML (listed by object)")
+      .option('--keep-noise', 'keep managedFields, resourceVersion, generation, last-applied-configuration and status-only changes in diffs')
+      .option('--look-back <duration>', 'how far before --from to look for the version a change replaced', '30d')
+      .option('--json', 'one JSON object per change and line')
+      .option('--html <file>', 'write a self-contained HTML report (timeline, change log, side-by-side diffs)')
+      .option('--verify', 'run verify over the range and state its verdict in the report (needs the CloudWatch settings)'),
+  ).action(guard((o, log) => changesCommand(o, { sink: sinkOf(o), log, verify: (w) => verifyReport(o, log, w) })));
+  addSettingOptions(
+    program
+      .command('ui')
+      .description('serve the change views live and read-only (127.0.0.1 unless --allow-pod-network)')
+      .option('--listen <host:port>', 'where to listen', '127.0.0.1:8080')
+      .option('--allow-pod-network', 'allow a --listen address other than loopback (audit documents carry request bodies)'),
+  ).action(guard((o, log) => uiCommand(o, { sink: sinkOf(o), log })));
 
   addSettingOptions(
     program

@@ -50,3 +50,36 @@ export interface Sink {
   doctor(ctx: DoctorContext): Promise<DoctorResult[]>;
   close(): Promise<void>;
 }
+
+/**
+ * A read of stored audit documents for the change views (`changes`, its report, `ui`). The store
+ * narrows by what it can; the reader's caller applies the Timeline rules again in code, so a
+ * store that narrows by less returns more, never a different answer.
+ */
+export interface ChangeQuery {
+  /** requestReceivedTimestamp bounds, inclusive (epoch ms). */
+  from: number;
+  to: number;
+  /** `time`: by request time (the timeline); `object`: by group, resource, namespace, name, then request time (the change log). */
+  order: 'time' | 'object';
+  verbs: readonly string[];
+  /** objectRef.resource, any of these (lower case). */
+  resources?: readonly string[];
+  /** objectRef.apiGroup; '' is the core group. */
+  group?: string;
+  namespace?: string;
+  name?: string;
+  user?: string;
+  /** The diffs need responseObject; a listing does not, and reads far less without it. */
+  withObjects: boolean;
+}
+
+/** The read side of a store, for the change views. */
+export interface AuditReader {
+  /** How the views name the store (`Elasticsearch http://…`), secrets masked. */
+  readonly store: string;
+  readonly cluster: string;
+  /** Audit documents matching `q` as far as the store can tell, in `q.order`, page by page (memory holds one page). */
+  changeDocuments(q: ChangeQuery, signal: AbortSignal): AsyncIterable<Record<string, unknown>>;
+  close(): Promise<void>;
+}

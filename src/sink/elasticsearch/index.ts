@@ -3,6 +3,7 @@ import { maskSecrets } from '../../error-text.js';
 import { createElasticClient } from './client.js';
 import { ELASTICSEARCH_CHECKS, elasticsearchDoctor } from './doctor.js';
 import { ElasticsearchSink } from './elasticsearch-sink.js';
+import { ElasticsearchReader } from './reader.js';
 import { elasticsearchMetrics } from './metrics.js';
 import { elasticsearchSettings, type ElasticsearchSettings } from './settings.js';
 
@@ -31,7 +32,9 @@ export const elasticsearch = {
   },
   counters: (sink) => ({ retriesElasticsearch: sink.stats.retries, bulkFailures: sink.stats.bulkFailures }),
   create: (s: ElasticsearchSettings, ctx: ComponentContext) => new ElasticsearchSink({ settings: s, client: createElasticClient(s), ...ctx }),
-} satisfies ComponentKind<ElasticsearchSettings, ElasticsearchSink> & { create: unknown; keepsDeadLetters: boolean };
+  /** The read side, for the change views. */
+  reader: (s: ElasticsearchSettings) => new ElasticsearchReader(s, createElasticClient(s)),
+} satisfies ComponentKind<ElasticsearchSettings, ElasticsearchSink> & { create: unknown; reader: unknown; keepsDeadLetters: boolean };
 
 export { ElasticsearchSink } from './elasticsearch-sink.js';
 export type { ElasticsearchSettings } from './settings.js';

@@ -3,6 +3,7 @@ import { LinseedClient } from './client.js';
 import { LINSEED_CHECKS, linseedDoctor } from './doctor.js';
 import { LinseedSink } from './linseed-sink.js';
 import { linseedMetrics } from './metrics.js';
+import { LinseedReader } from './reader.js';
 import { linseedSettings, type LinseedSettings } from './settings.js';
 
 /** Linseed, Calico's log API, as a sink kind: how every current Calico release stores audit logs. */
@@ -26,7 +27,9 @@ export const linseed = {
   },
   counters: (sink) => ({ retriesLinseed: sink.stats.retries, linseedPartialFailures: sink.stats.partialFailures, linseedReadBacks: sink.stats.readBacks, linseedDeliveredKeys: sink.delivered.size }),
   create: (s: LinseedSettings, ctx: ComponentContext) => new LinseedSink({ settings: s, client: new LinseedClient(s), ...ctx }),
-} satisfies ComponentKind<LinseedSettings, LinseedSink> & { create: unknown; keepsDeadLetters: boolean };
+  /** The read side, for the change views. */
+  reader: (s: LinseedSettings) => new LinseedReader(s, new LinseedClient(s)),
+} satisfies ComponentKind<LinseedSettings, LinseedSink> & { create: unknown; reader: unknown; keepsDeadLetters: boolean };
 
 export { LinseedSink } from './linseed-sink.js';
 export type { LinseedSettings } from './settings.js';

@@ -1,0 +1,166 @@
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedScenario } from '../../localstack/seed.js';
+import { AUDIT_STREAM_PREFIX, type Scenario } from '../../localstack/scenario.js';
+import { runCli, startCli, type CliResult } from '../support/cli.js';
+import { eventually } from '../support/elastic.js';
+import { startLinseedWorld, throughLinseed, type LinseedWorld } from '../support/linseed.js';
+import { cloudwatchClient, forwarderEnv, uniqueCluster } from '../support/scenario.js';
+import { deleted, doc, policy, v1, v2, v3 } from './sequences.js';
+
+const base = Date.now() - 2 * 3_600_000;
+// Microseconds, as the API server writes them (Linseed decodes RFC3339Micro).
+const at = (minutes: number) => new Date(base + minutes * 60_000).toISOString().replace('Z', '000Z');
+const EVIL = '<script>alert(1)</script>';
+
+/** A NetworkPolicy's life, with a dryRun, a refused change and an attacker-named object, re-timed to two hours ago. */
+function lifeEvents(): Record<string, unknown>[] {
+  const docs = [
+    doc('create', 1, v1),
+    doc('patch', 2, policy('102', { podSelector: { dry: 'run' } }), { uri: '/apis/networking.k8s.io/v1/namespaces/prod/networkpolicies/deny-all?dryRun=All' }),
+    doc('patch', 3, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 403 }, { code: 403, user: 'mallory' }),
+    doc('patch', 4, v2, { user: 'bob' }),
+    doc('update', 5, v3),
+    doc('create', 6, policy('120', { podSelector: {} }, { name: EVIL, annotations: { note: EVIL } }), { name: EVIL }),
+    doc('delete', 7, deleted),
+  ];
+  return docs.map((d, i) => ({ ...d, auditID: `${uniqueCluster('a')}-${i}`, requestReceivedTimestamp: at(i + 1), stageTimestamp: at(i + 1) }));
+}
+
+async function seedLife(prefix: string): Promise<{ env: Record<string, string>; cluster: string; from: string; to: string }> {
+  const cluster = uniqueCluster(prefix);
+  const scenario: Scenario = {
+    logGroupName: `/aws/eks/${cluster}/cluster`,
+    streams: [{ name: `${AUDIT_STREAM_PREFIX}0123456789abcdef0123456789abcdef`, audit: true, events: lifeEvents().map((e, i) => ({ timestamp: base + (i + 1) * 60_000, message: JSON.stringify(e) })) }],
+  } as Scenario;
+  const cw = cloudwatchClient();
+  try {
+    await seedScenario(cw, scenario);
+  } finally {
+    cw.destroy();
+  }
+  return { env: forwarderEnv(scenario.logGroupName, cluster), cluster, from: at(0), to: at(10) };
+}
+
+const EXPECTED_PATCH_DIFF = `--- before (resourceVersion 100)
++++ after (resourceVersion 105)
+@@ -8,3 +8,4 @@
+   podSelector: {}
+   policyTypes:
+     - Ingress
++    - Egress
+`;
+
+function checkListing(stdout: string): void {
+  const rows = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
+  expect(rows.map((r) => `${r.verb} ${r.user} ${r.name}`)).toEqual(['create alice deny-all', 'patch bob deny-all', 'update alice deny-all', `create alice ${EVIL}`, 'delete alice deny-all']);
+}
+
+describe('changes, the report and the ui read what the forwarder delivered to Elasticsearch', () => {
+  let life: Awaited<ReturnType<typeof seedLife>>;
+  beforeAll(async () => {
+    life = await seedLife('changes');
+    const forwarded = await runCli(['backfill', '--from', life.from, '--to', life.to], life.env);
+    expect(forwarded.code).toBe(0);
+  });
+
+  it('lists the changes with Timeline semantics (no dryRun, no 403), in time order', async () => {
+    const listed = await runCli(['changes', '--from', life.from, '--to', life.to, '--json'], life.env);
+    expect(listed.code).toBe(0);
+    checkListing(listed.stdout);
+    const text = await runCli(['changes', '--from', life.from, '--to', life.to, '--user', 'bob'], life.env);
+    expect(text.stdout.split('\n')[0]).toMatch(/^TIME\s+VERB\s+USER\s+RESOURCE\s+OBJECT$/);
+    expect(text.stdout.trim().split('\n')).toHaveLength(2);
+    expect(text.stdout).toMatch(/patch\s+bob\s+networkpolicies\.networking\.k8s\.io\s+prod\/deny-all/);
+    // Not a terminal: no colour codes.
+    expect(text.stdout).not.toContain('\u001b[');
+  });
+
+  it('diffs each change against the previous version, found before --from too', async () => {
+    const fromPatch = at(3.5);
+    const diffed = await runCli(['changes', '--from', fromPatch, '--to', life.to, '--diff', '--json', '--name', 'deny-all'], life.env);
+    expect(diffed.code).toBe(0);
+    const rows = diffed.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
+    expect(rows.map((r) => r.verb)).toEqual(['patch', 'update', 'delete']);
+    expect(rows[0]!.diff).toBe(EXPECTED_PATCH_DIFF);
+    const text = await runCli(['changes', '--from', fromPatch, '--to', life.to, '--diff', '--name', 'deny-all', '--look-back', '30s'], life.env);
+    expect(text.stdout).toContain('no earlier version of this object within the look-back of 30s');
+  });
+
+  it('writes a self-contained report with the verdict of verify, the attacker-named object inert', async () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'eksfwd-report-')), 'report.html');
+    const made = await runCli(['changes', '--from', life.from, '--to', life.to, '--html', file, '--verify'], life.env);
+    expect(made.stderr).toContain(`wrote ${file}`);
+    expect(made.code).toBe(0);
+    const html = readFileSync(file, 'utf8');
+    expect(html).toContain('class="banner complete"');
+    expect(html).toContain(`<td>${life.cluster}</td>`);
+    expect(html).not.toContain(EVIL);
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).toContain('<td class="add">    - Egress</td>');
+    expect(html.match(/<tr data-verb=/g)).toHaveLength(5);
+  });
+
+  it('serves the same views read-only on loopback', async () => {
+    const ui = startCli(['ui', '--listen', '127.0.0.1:0'], life.env);
+    try {
+      let url = '';
+      await eventually(async () => {
+        url = /ui: (http:\/\/\S+)/.exec(ui.stderr())?.[1] ?? '';
+        return url !== '';
+      }, 'the ui to listen', 60_000);
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      const page = await fetch(`${url}?from=${encodeURIComponent(life.from)}&to=${encodeURIComponent(life.to)}&verb=patch`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+      const html = await page.text();
+      expect(html.match(/<tr data-verb=/g)).toHaveLength(1);
+      expect(html).toContain('class="banner not-verified"');
+      expect((await fetch(url, { method: 'POST' })).status).toBe(405);
+    } finally {
+      ui.child.kill('SIGTERM');
+      await ui.exited;
+    }
+  });
+
+  it('refuses to listen beyond loopback without --allow-pod-network (exit 2, naming the setting)', async () => {
+    const refused = await runCli(['ui', '--listen', '0.0.0.0:0'], life.env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--listen: 0\.0\.0\.0 is not loopback.*--allow-pod-network/);
+  });
+});
+
+describe('changes reads through Linseed (emulator) what the forwarder delivered there', () => {
+  let world: LinseedWorld;
+  beforeAll(async () => {
+    world = await startLinseedWorld();
+  }, 300_000);
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  it('lists and diffs the same changes', async () => {
+    const life = await seedLife('lschanges');
+    const env = throughLinseed(life.env, world, life.cluster);
+    const forwarded = await runCli(['backfill', '--from', life.from, '--to', life.to], env);
+    expect(forwarded.code, forwarded.stderr).toBe(0);
+    // Linseed's store refreshes every second: poll until the documents are searchable.
+    let listed: CliResult = { code: null, signal: null, stdout: '', stderr: '' };
+    await eventually(async () => {
+      listed = await runCli(['changes', '--from', life.from, '--to', life.to, '--json'], env);
+      return listed.stdout.trim().split('\n').length === 5;
+    }, 'the documents to be searchable in Linseed', 60_000);
+    expect(listed.code).toBe(0);
+    checkListing(listed.stdout);
+    const diffed = await runCli(['changes', '--from', at(3.5), '--to', life.to, '--diff', '--json', '--name', 'deny-all'], env);
+    const rows = diffed.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
+    expect(rows[0]!.diff).toBe(EXPECTED_PATCH_DIFF);
+    const html = path.join(mkdtempSync(path.join(os.tmpdir(), 'eksfwd-report-')), 'r.html');
+    const made = await runCli(['changes', '--from', life.from, '--to', life.to, '--html', html], env);
+    expect(made.code).toBe(0);
+    expect(readFileSync(html, 'utf8')).toContain(`<td>Linseed ${world.linseed.url}</td>`);
+  });
+});
