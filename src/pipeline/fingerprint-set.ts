@@ -16,6 +16,11 @@ export class FingerprintSet {
     return this.count + this.sorted.length;
   }
 
+  /** The bytes its arrays take. */
+  get bytes(): number {
+    return this.slots.byteLength + this.sorted.byteLength;
+  }
+
   /** Adds `key`; false when it was there already. */
   add(key: string): boolean {
     const [hi, lo] = fingerprint(key);

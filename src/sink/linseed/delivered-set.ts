@@ -27,6 +27,13 @@ export class DeliveredSet {
     return this.count;
   }
 
+  /** The bytes its fingerprints take. */
+  get bytes(): number {
+    let n = 0;
+    for (const set of this.buckets.values()) n += set.bytes;
+    return n;
+  }
+
   /** Whether the set can answer for requests in [from, to]. */
   knows(from: number, to = from): boolean {
     return this.knownFrom !== undefined && this.knownTo !== undefined && from >= this.knownFrom && to <= this.knownTo;
@@ -63,15 +70,20 @@ export class DeliveredSet {
     this.knownTo = touches ? Math.max(this.knownTo!, to) : to;
   }
 
-  /** Forgets buckets far behind the newest request time, and compacts those a little behind; what is forgotten is no longer known. */
+  /**
+   * Forgets buckets far behind the newest request time, and compacts the others but the few
+   * minutes around it that writes still fill (a read back ahead of it fills its minutes at once);
+   * what is forgotten is no longer known.
+   */
   prune(): void {
     const keepFrom = Math.floor((this.newest - this.retainMs) / BUCKET_MS);
-    const sealFrom = Math.floor((this.newest - SEAL_AFTER_MS) / BUCKET_MS);
+    const busyFrom = Math.floor((this.newest - SEAL_AFTER_MS) / BUCKET_MS);
+    const busyTo = Math.floor((this.newest + SEAL_AFTER_MS) / BUCKET_MS);
     for (const [b, set] of this.buckets) {
-      if (b < sealFrom) set.compact();
-      if (b >= keepFrom) continue;
-      this.count -= set.size;
-      this.buckets.delete(b);
+      if (b < keepFrom) {
+        this.count -= set.size;
+        this.buckets.delete(b);
+      } else if (b < busyFrom || b > busyTo) set.compact();
     }
     if (this.knownFrom !== undefined && this.knownFrom < keepFrom * BUCKET_MS) this.knownFrom = keepFrom * BUCKET_MS;
     if (this.knownFrom !== undefined && this.knownTo !== undefined && this.knownFrom > this.knownTo) this.forget();

@@ -138,8 +138,9 @@ export class LinseedSink implements Sink {
           signal,
         );
       } catch (err) {
-        if (signal.aborted || !(err instanceof LinseedError) || !err.transient) throw err;
+        // Whatever ended the request, its lines may have landed.
         this.wrote(todo);
+        if (signal.aborted || !(err instanceof LinseedError) || !err.transient) throw err;
         this.o.health.failed(this.target, err);
         await this.pauseAndReadBack(todo, attempt, signal, { err: errorText(err) }, 'Linseed write outcome unknown; reading back what landed before sending again');
         continue;
@@ -224,7 +225,9 @@ export class LinseedSink implements Sink {
   /** Lines of `records` may have landed: a read back over their request times waits for the refresh. */
   private wrote(records: readonly SinkRecord[]): void {
     const times = records.map(requestTime);
-    this.unsettled.push({ until: Date.now() + this.visibleAfterMs, from: Math.min(...times), to: Math.max(...times) });
+    const now = Date.now();
+    this.unsettled = this.unsettled.filter((w) => w.until > now);
+    this.unsettled.push({ until: now + this.visibleAfterMs, from: Math.min(...times), to: Math.max(...times) });
   }
 
   /**

@@ -256,4 +256,44 @@ describe('the delivered set', () => {
     set.prune();
     expect(set.has('late', T0 + 1)).toBe(true);
   });
+
+  it('compacts minutes read back ahead of the newest write too: about 8 bytes a key', () => {
+    const set = new DeliveredSet(30 * 60_000);
+    set.advance(T0, T0 + 60 * 60_000);
+    // A read back fills the 30 minutes ahead of the newest write at once.
+    for (let s = 0; s < 1_800; s++) for (let i = 0; i < 100; i++) set.add(`k${s}-${i}`, T0 + s * 1000 + i);
+    set.prune();
+    expect(set.size).toBe(180_000);
+    // The busy minutes around the newest stay in hash tables (64 KB each for 6,000 keys); the rest is sorted, 8 bytes a key.
+    expect(set.bytes).toBeLessThanOrEqual(8 * set.size + 3 * 65_536 + 30 * 256);
+    expect(set.has('k1799-99', T0 + 1_799_000 + 99)).toBe(true);
+  });
+});
+
+describe('the Linseed sink after an aborted request', () => {
+  it('counts an aborted bulk that landed as a write: the next read back waits for it and nothing is sent twice', async () => {
+    const linseed = new FakeLinseed();
+    linseed.refreshMs = 300;
+    const sink = sinkOver(linseed, 400);
+    await sink.write(records(1, 0), signal);
+    await sink.write(records(1, 1), signal); // a second write: the first read back (at start) is behind us
+    const aborted = new AbortController();
+    const bulk = linseed.bulk.bind(linseed);
+    linseed.bulk = async (lines: readonly string[]) => {
+      await bulk(lines);
+      aborted.abort();
+      throw new DOMException('aborted', 'AbortError');
+    };
+    const batch = records(3, 10);
+    await expect(sink.write(batch, aborted.signal)).rejects.toThrow();
+    linseed.bulk = bulk;
+    await sink.write(batch, signal);
+    expect(linseed.docs).toHaveLength(5);
+  });
+
+  it('keeps no record of writes whose lines are searchable by now', async () => {
+    const sink = sinkOver(new FakeLinseed(), 0);
+    for (let i = 0; i < 50; i++) await sink.write(records(1, i), signal);
+    expect((sink as unknown as { unsettled: unknown[] }).unsettled.length).toBeLessThanOrEqual(1);
+  });
 });
