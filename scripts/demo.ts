@@ -2,7 +2,8 @@
  * The main job on the embedded default: start LocalStack and Elasticsearch on loopback, seed a
  * realistic EKS cluster's log group, forward it with `eks-log-forwarder backfill` (the real CLI
  * in its own process), print what landed by resource and verb, check it against what the
- * default policy selects, and stop the services.
+ * default policy selects, write the auditors' report of the range (`changes --html --verify`),
+ * and stop the services.
  *
  *   npm run demo -- [--events 20000] [--seed 1] [--cluster demo]
  */
@@ -53,20 +54,20 @@ async function main(): Promise<number> {
     say(`   ${seeded.events} events, ${(seeded.bytes / 1e6).toFixed(1)} MB in ${seeded.calls} PutLogEvents calls`);
 
     say('== forwarding with: eks-log-forwarder backfill --from <start> --to <end>');
-    const code = await forward(
-      ['backfill', '--from', new Date(end - span - 1000).toISOString(), '--to', new Date(end + 1000).toISOString()],
-      {
-        ...services.env,
-        EKS_CLOUDWATCH_LOG_GROUP: scenario.logGroupName,
-        ELASTIC_INDEX_SUFFIX: cluster,
-        EKS_FORWARDER_STATE_DIR: mkdtempSync(path.join(os.tmpdir(), 'eksfwd-demo-')),
-      },
-    );
+    const range = ['--from', new Date(end - span - 1000).toISOString(), '--to', new Date(end + 1000).toISOString()];
+    const stateDir = mkdtempSync(path.join(os.tmpdir(), 'eksfwd-demo-'));
+    const env = { ...services.env, EKS_CLOUDWATCH_LOG_GROUP: scenario.logGroupName, ELASTIC_INDEX_SUFFIX: cluster, EKS_FORWARDER_STATE_DIR: stateDir };
+    const code = await forward(['backfill', ...range], env);
     if (code !== 0) {
       say(`backfill exited with status ${code}`);
       return 1;
     }
-    return await report(services.env.ELASTIC_URL, scenario);
+    const landed = await report(services.env.ELASTIC_URL, scenario);
+    const file = path.join(stateDir, `changes-${cluster}.html`);
+    say(`\n== the auditors' report: eks-log-forwarder changes --from <start> --to <end> --html ${file} --verify`);
+    const reported = await forward(['changes', ...range, '--html', file, '--verify'], env);
+    say(reported === 0 ? `Report (range verified complete): ${file}` : `changes exited with status ${reported}`);
+    return landed === 0 && reported === 0 ? 0 : 1;
   } finally {
     say('== stopping the services');
     await services.stop();

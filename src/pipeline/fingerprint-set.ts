@@ -16,6 +16,11 @@ export class FingerprintSet {
     return this.count + this.sorted.length;
   }
 
+  /** Members in the hash table, not yet compacted. */
+  get uncompacted(): number {
+    return this.count;
+  }
+
   /** The bytes its arrays take. */
   get bytes(): number {
     return this.slots.byteLength + this.sorted.byteLength;
@@ -49,14 +54,23 @@ export class FingerprintSet {
    */
   compact(): void {
     if (this.count === 0) return;
-    const next = new BigUint64Array(this.sorted.length + this.count);
-    next.set(this.sorted);
-    let n = this.sorted.length;
+    const fresh = new BigUint64Array(this.count);
+    let n = 0;
     for (let i = 0; i < this.slots.length; i += 2) {
       if (this.slots[i] === 0 && this.slots[i + 1] === 0) continue;
-      next[n++] = (BigInt(this.slots[i]!) << 32n) | BigInt(this.slots[i + 1]!);
+      fresh[n++] = (BigInt(this.slots[i]!) << 32n) | BigInt(this.slots[i + 1]!);
     }
-    this.sorted = next.sort();
+    fresh.sort();
+    // A merge, not a sort of everything: a set compacted every few thousand members stays linear.
+    const old = this.sorted;
+    const next = new BigUint64Array(old.length + fresh.length);
+    let i = 0;
+    let j = 0;
+    let k = 0;
+    while (i < old.length && j < fresh.length) next[k++] = old[i]! < fresh[j]! ? old[i++]! : fresh[j++]!;
+    while (i < old.length) next[k++] = old[i++]!;
+    while (j < fresh.length) next[k++] = fresh[j++]!;
+    this.sorted = next;
     this.slots = new Uint32Array(2 * 16);
     this.count = 0;
   }

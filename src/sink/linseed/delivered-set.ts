@@ -3,6 +3,8 @@ import { FingerprintSet } from '../../pipeline/fingerprint-set.js';
 const BUCKET_MS = 60_000;
 /** A minute this far behind the newest request time takes few keys more (late ones, read backs): it is compacted. */
 const SEAL_AFTER_MS = 2 * BUCKET_MS;
+/** Keys a minute away from the writes takes into its table before they are merged into its sorted array. */
+const COMPACT_EVERY = 4_096;
 
 /**
  * What Linseed holds, by dedup key, for every request time in one known range: what this
@@ -47,6 +49,14 @@ export class DeliveredSet {
     const b = Math.floor(time / BUCKET_MS);
     const set = this.buckets.get(b) ?? this.buckets.set(b, new FingerprintSet()).get(b)!;
     if (set.add(key)) this.count += 1;
+    // A minute filled away from where writes go (a read back of a retention's worth) is kept
+    // compact as it fills, not only at the next prune: otherwise the read holds it all in tables.
+    if (set.uncompacted >= COMPACT_EVERY && !this.busy(b)) set.compact();
+  }
+
+  /** The minutes around the newest request time written, which writes still fill. */
+  private busy(bucket: number): boolean {
+    return bucket >= Math.floor((this.newest - SEAL_AFTER_MS) / BUCKET_MS) && bucket <= Math.floor((this.newest + SEAL_AFTER_MS) / BUCKET_MS);
   }
 
   /**
@@ -77,13 +87,11 @@ export class DeliveredSet {
    */
   prune(): void {
     const keepFrom = Math.floor((this.newest - this.retainMs) / BUCKET_MS);
-    const busyFrom = Math.floor((this.newest - SEAL_AFTER_MS) / BUCKET_MS);
-    const busyTo = Math.floor((this.newest + SEAL_AFTER_MS) / BUCKET_MS);
     for (const [b, set] of this.buckets) {
       if (b < keepFrom) {
         this.count -= set.size;
         this.buckets.delete(b);
-      } else if (b < busyFrom || b > busyTo) set.compact();
+      } else if (!this.busy(b)) set.compact();
     }
     if (this.knownFrom !== undefined && this.knownFrom < keepFrom * BUCKET_MS) this.knownFrom = keepFrom * BUCKET_MS;
     if (this.knownFrom !== undefined && this.knownTo !== undefined && this.knownFrom > this.knownTo) this.forget();
