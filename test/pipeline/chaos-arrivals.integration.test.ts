@@ -145,6 +145,9 @@ describe.each(['elasticsearch', 'linseed'] as const)('chaos: SIGKILLs while even
     const left = { token: 0, sweep: 0, between: 0, none: 0 };
     let unexpectedExits = 0;
     let fallbacks = 0;
+    let faultsInjected = 0;
+    // Its own sequence, so the kills and arrivals of a seed are the same through either sink.
+    const faultRandom = prng(seed + 1);
     /** How far the head had read (the checkpoint's readUpTo), and when: at each kill and while catching up. */
     const headSeen: { at: number; readUpTo: number }[] = [];
     const lagAtKills: number[] = [];
@@ -165,6 +168,15 @@ describe.each(['elasticsearch', 'linseed'] as const)('chaos: SIGKILLs while even
         const roll = random();
         const mode: KillMode = roll < 0.12 ? 'start-up' : roll < 0.32 ? 'running' : roll < 0.47 ? 'calm' : roll < 0.75 ? 'mid-window' : 'mid-sweep';
         const delay = random();
+        // Through Linseed, also its faults: a write that landed but whose answer is lost or a
+        // 503, a read that fails; each process may meet one.
+        if (world) {
+          const fault = faultRandom();
+          if (fault < 0.15) world.linseed.faults.timeoutAfterWrite(1, { mode: 'destroy' });
+          else if (fault < 0.3) world.linseed.faults.failNext(1, { status: 503, route: 'bulk', afterWrite: true });
+          else if (fault < 0.4) world.linseed.faults.failNext(1, { status: 503, route: 'read' });
+          if (fault < 0.4) faultsInjected += 1;
+        }
         const run = startCli(['run'], env);
         let exitedOnItsOwn = false;
         const exited = run.exited.then(() => (exitedOnItsOwn = true));
@@ -217,6 +229,7 @@ describe.each(['elasticsearch', 'linseed'] as const)('chaos: SIGKILLs while even
       }
     } finally {
       clearInterval(watchHead);
+      world?.linseed.faults.reset();
     }
 
     // The last process: wait until it has read everything at every age (the head and both
@@ -251,7 +264,7 @@ describe.each(['elasticsearch', 'linseed'] as const)('chaos: SIGKILLs while even
     const missing = new Set(diff.missing);
     const elapsed = ((Date.now() - started) / 1000).toFixed(0);
     console.log(
-      `chaos-arrivals: seed ${seed}, ${kills.length} kills (${[...countBy(kills, (k) => k)].map(([k, n]) => `${k} ${n}`).join(', ')}; ${fallbacks} without their trigger), ` +
+      `chaos-arrivals (${sink}): seed ${seed}, ${faultsInjected} Linseed faults, ${kills.length} kills (${[...countBy(kills, (k) => k)].map(([k, n]) => `${k} ${n}`).join(', ')}; ${fallbacks} without their trigger), ` +
         `left mid-sweep ${left.sweep}, mid-window with a token ${left.token}, between windows ${left.between}, before a checkpoint ${left.none}; ` +
         `loading ${quantiles(loading)} s; head behind at the kills ${quantiles(lagAtKills)} s, at all ${quantiles(headSeen.map((h) => h.at - h.readUpTo))} s; ` +
         `${behindHead.length} documents arrived behind the head (${[...countBy(behindHead, ([, a]) => a.pattern)].map(([p, n]) => `${p} ${n}`).join(', ')}), ${behindHead.filter(([id]) => missing.has(id)).length} of them lost; ` +
