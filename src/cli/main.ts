@@ -227,6 +227,7 @@ async function backfillCommand(options: Record<string, unknown>, log: Logger): P
   try {
     await first.sink.prepare(control.stop);
     const result = await backfill(parts, control);
+    if (result.complete) await first.sink.makeSearchable(control.signal);
     progress?.stop();
     const counters = componentCounters(first);
     const report = {

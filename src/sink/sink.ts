@@ -36,6 +36,12 @@ export interface Sink {
   /** Makes the store ready to receive (templates); waits out an outage until `stop`. */
   prepare(stop: AbortSignal): Promise<void>;
   write(records: readonly SinkRecord[], signal: AbortSignal): Promise<WriteOutcome[]>;
+  /**
+   * Makes everything written so far searchable (a refresh, or waiting one out), so a reader right
+   * after a finished backfill (`verify`, `changes`) sees all of it, as the bulk helper's
+   * `refreshOnCompletion` does.
+   */
+  makeSearchable(signal: AbortSignal): Promise<void>;
   /** Timestamp (epoch ms) of the newest audit event already delivered for this cluster; waits out an outage. */
   newestDelivered(stop: AbortSignal): Promise<number | undefined>;
   /**

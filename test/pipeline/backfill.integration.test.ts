@@ -3,6 +3,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { runCli } from '../support/cli.js';
 import { docCount, elasticClient, idCounts } from '../support/elastic.js';
 import { auditIndexPattern, deadLetterIndex, seedCluster, type SeededCluster } from '../support/scenario.js';
+import { ensureIndexTemplates } from '../../src/sink/elasticsearch/index-template.js';
 
 /** Through real LocalStack and Elasticsearch, with the real CLI in its own process. */
 describe('backfill through LocalStack into Elasticsearch', () => {
@@ -109,5 +110,22 @@ describe('backfill through LocalStack into Elasticsearch', () => {
     const ids = await idCounts(es, auditIndexPattern(other.cluster));
     expect([...ids.keys()].sort()).toEqual([...other.expected].sort());
     expect([...ids.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('leaves what it wrote searchable when it completes, so verify or changes right after see all of it', async () => {
+    const other = await seedCluster({ prefix: 'visible', events: 300, seed: 505, auditStreams: 1, truncated: 1 });
+    // Indices that never refresh by themselves: only the backfill's own refresh makes its documents searchable.
+    await ensureIndexTemplates(es, { indexSuffix: other.cluster, deadLetterIndex: deadLetterIndex(other.cluster) });
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10).replaceAll('-', '');
+    const days = new Set([day(other.window.from - 86_400_000), day(other.window.from), day(other.window.to), day(other.window.to + 86_400_000)]);
+    for (const d of days) await es.indices.create({ index: `tigera_secure_ee_audit_kube.${other.cluster}.eks-${d}`, settings: { refresh_interval: '-1' } });
+    await es.indices.create({ index: deadLetterIndex(other.cluster), settings: { refresh_interval: '-1' } });
+
+    const result = await runCli(['backfill', '--from', new Date(other.window.from).toISOString(), '--to', new Date(other.window.to).toISOString(), '--json'], other.env);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ complete: true, created: other.expected.size, deadLettered: 1 });
+    // No refresh here: a search sees only what the backfill made searchable.
+    expect((await es.count({ index: auditIndexPattern(other.cluster) })).count).toBe(other.expected.size);
+    expect((await es.count({ index: deadLetterIndex(other.cluster) })).count).toBe(1);
   });
 });

@@ -88,6 +88,7 @@ class FakeSink implements Sink {
     return new Set(records.filter((r) => this.elsewhere.has(r.key)).map((r) => r.key));
   }
   async prepare() {}
+  async makeSearchable() {}
   async write(records: readonly SinkRecord[]): Promise<WriteOutcome[]> {
     this.writes += 1;
     if (this.failures > 0) {

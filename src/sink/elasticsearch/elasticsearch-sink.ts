@@ -97,6 +97,16 @@ export class ElasticsearchSink implements Sink {
     }
   }
 
+  async makeSearchable(signal: AbortSignal): Promise<void> {
+    const { settings, client } = this.o;
+    const index = [...[settings.indexSuffix, ...this.templated].map((c) => auditIndexPattern(c, 'forwarder')), settings.deadLetterIndex];
+    await retryTransient(() => client.indices.refresh({ index: [...new Set(index)], ignore_unavailable: true, allow_no_indices: true }, { signal }), {
+      signal,
+      isTransient: isTransientElasticError,
+      onRetry: (err) => this.o.log.warn({ err: errorText(err) }, 'Elasticsearch refresh failed; retrying'),
+    });
+  }
+
   /**
    * Records that name their cluster (push mode, many clusters in one stream) go to that cluster's
    * indices: its audit template is installed before its first index is created, as `prepare` does

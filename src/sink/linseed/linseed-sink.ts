@@ -216,6 +216,11 @@ export class LinseedSink implements Sink {
     }
   }
 
+  /** Linseed has no refresh to ask for: wait out the store's own after the last write. */
+  async makeSearchable(signal: AbortSignal): Promise<void> {
+    await this.settled(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, signal);
+  }
+
   /** Reads back the range of request times `records` span. */
   private readBack(records: readonly SinkRecord[], signal: AbortSignal): Promise<void> {
     const times = records.map(requestTime);
