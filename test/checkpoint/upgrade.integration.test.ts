@@ -55,7 +55,12 @@ describe('upgrade from release 0.1.0', () => {
     });
     const oldExit = new Promise((resolve) => old.on('exit', resolve));
     try {
-      await eventually(async () => typeof readCheckpointFile(stateDir)?.nextToken === 'string', 'a mid-window checkpoint of the old release', 120_000);
+      // Mid-window, and past a page that wrote something (a first page may hold nothing the policy keeps).
+      await eventually(
+        async () => typeof readCheckpointFile(stateDir)?.nextToken === 'string' && (await idCounts(es, auditIndexPattern(seeded.cluster))).size > 0,
+        'a mid-window checkpoint of the old release after some documents',
+        120_000,
+      );
     } finally {
       old.kill('SIGKILL');
       await oldExit;
@@ -63,6 +68,7 @@ describe('upgrade from release 0.1.0', () => {
     const v1 = readCheckpointFile(stateDir)!;
     expect(v1).toMatchObject({ version: 1, nextToken: expect.any(String), windowEnd: expect.any(Number) });
     const partial = await idCounts(es, auditIndexPattern(seeded.cluster));
+    expect(partial.size).toBeGreaterThan(0);
     expect(partial.size).toBeLessThan(seeded.expected.size);
 
     // This release takes over the same state directory.
