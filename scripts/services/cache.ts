@@ -15,8 +15,13 @@ export function cacheDir(...parts: string[]): string {
   return dir;
 }
 
-/** Logs and the `up` state file. */
-export const runDir = (): string => cacheDir('run');
+/** Logs and the `up` state files (EKSFWD_RUN_DIR moves them, so a test's `up` never meets a person's). */
+export function runDir(): string {
+  const dir = process.env.EKSFWD_RUN_DIR;
+  if (!dir) return cacheDir('run');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
 
 /** Per-start scratch data; removed on stop. */
 export const makeTempDir = (prefix: string): string => mkdtempSync(join(tmpdir(), `eksfwd-${prefix}-`));
