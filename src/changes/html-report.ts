@@ -39,7 +39,7 @@ h1{font-size:1.5em}table{border-collapse:collapse}td,th{padding:2px 8px;text-ali
 .timeline tr:nth-child(even){background:#f6f6f6}.timeline td{font-family:ui-monospace,monospace;font-size:12px;white-space:nowrap}
 .v-create{color:#1e7e34}.v-delete{color:#b00020}.v-update,.v-patch{color:#8a5a00}
 .diff{font-family:ui-monospace,monospace;font-size:12px;width:100%;table-layout:fixed;border:1px solid #ddd;margin:.4em 0 1em}
-.diff td{white-space:pre-wrap;word-break:break-all}.diff td.n{width:3em;color:#999;text-align:right}
+.diff td{white-space:pre-wrap;word-break:break-all}.diff col.n{width:3.5em}.diff td.n{color:#999;text-align:right;padding-right:.5em}
 .diff .del{background:#fdecea}.diff .add{background:#e6f4ea}.diff .gap td{color:#999;background:#f3f3f3}
 .diff th{background:#f0f0f0}
 details{margin:.3em 0}summary{cursor:pointer}.note{color:#666}
@@ -175,5 +175,6 @@ export function diffTable(v: VersionedChange, keepNoise: boolean, lookBack: stri
   for (const r of sideBySide(before, after)) {
     rows += 'gap' in r ? `<tr class="gap"><td colspan="4">${r.gap} unchanged line(s)</td></tr>\n` : `<tr>${cell(r.left, 'del')}${cell(r.right, 'add')}</tr>\n`;
   }
-  return `<table class="diff"><thead><tr><th colspan="2">${e(labels[0]!)}</th><th colspan="2">${e(labels[1]!)}</th></tr></thead><tbody>\n${rows}</tbody></table>\n`;
+  // The colgroup sizes the gutters: a fixed layout takes widths from the first row, the headers' colspans.
+  return `<table class="diff"><colgroup><col class="n"><col><col class="n"><col></colgroup><thead><tr><th colspan="2">${e(labels[0]!)}</th><th colspan="2">${e(labels[1]!)}</th></tr></thead><tbody>\n${rows}</tbody></table>\n`;
 }

@@ -3,47 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedScenario } from '../../localstack/seed.js';
-import { AUDIT_STREAM_PREFIX, type Scenario } from '../../localstack/scenario.js';
 import { runCli, startCli, type CliResult } from '../support/cli.js';
 import { eventually } from '../support/elastic.js';
 import { startLinseedWorld, throughLinseed, type LinseedWorld } from '../support/linseed.js';
-import { cloudwatchClient, forwarderEnv, uniqueCluster } from '../support/scenario.js';
-import { deleted, doc, policy, v1, v2, v3 } from './sequences.js';
-
-const base = Date.now() - 2 * 3_600_000;
-// Microseconds, as the API server writes them (Linseed decodes RFC3339Micro).
-const at = (minutes: number) => new Date(base + minutes * 60_000).toISOString().replace('Z', '000Z');
-const EVIL = '<script>alert(1)</script>';
-
-/** A NetworkPolicy's life, with a dryRun, a refused change and an attacker-named object, re-timed to two hours ago. */
-function lifeEvents(): Record<string, unknown>[] {
-  const docs = [
-    doc('create', 1, v1),
-    doc('patch', 2, policy('102', { podSelector: { dry: 'run' } }), { uri: '/apis/networking.k8s.io/v1/namespaces/prod/networkpolicies/deny-all?dryRun=All' }),
-    doc('patch', 3, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 403 }, { code: 403, user: 'mallory' }),
-    doc('patch', 4, v2, { user: 'bob' }),
-    doc('update', 5, v3),
-    doc('create', 6, policy('120', { podSelector: {} }, { name: EVIL, annotations: { note: EVIL } }), { name: EVIL }),
-    doc('delete', 7, deleted),
-  ];
-  return docs.map((d, i) => ({ ...d, auditID: `${uniqueCluster('a')}-${i}`, requestReceivedTimestamp: at(i + 1), stageTimestamp: at(i + 1) }));
-}
-
-async function seedLife(prefix: string): Promise<{ env: Record<string, string>; cluster: string; from: string; to: string }> {
-  const cluster = uniqueCluster(prefix);
-  const scenario: Scenario = {
-    logGroupName: `/aws/eks/${cluster}/cluster`,
-    streams: [{ name: `${AUDIT_STREAM_PREFIX}0123456789abcdef0123456789abcdef`, audit: true, events: lifeEvents().map((e, i) => ({ timestamp: base + (i + 1) * 60_000, message: JSON.stringify(e) })) }],
-  } as Scenario;
-  const cw = cloudwatchClient();
-  try {
-    await seedScenario(cw, scenario);
-  } finally {
-    cw.destroy();
-  }
-  return { env: forwarderEnv(scenario.logGroupName, cluster), cluster, from: at(0), to: at(10) };
-}
+import { at, EVIL, seedLife } from './life.js';
 
 const EXPECTED_PATCH_DIFF = `--- before (resourceVersion 100)
 +++ after (resourceVersion 105)
