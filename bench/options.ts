@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { SET_MINUTES, SET_RATE } from './measure-set-memory.js';
 
 export interface BenchOptions {
   /** Audit events in the main group. */
@@ -21,7 +22,10 @@ export interface BenchOptions {
   /** Live phase: audit events per second put, and for how many minutes (the sweeps then need ~20 more). */
   liveRate: number;
   liveMinutes: number;
-  /** Phases to leave out (comma separated: read,warmup,write,heavy,build,backfill,backfill2,tsx,run,memory,scale,verify-scale,prefilter,slices,linseed,idle,latency,live,otel). */
+  /** linseed-set phase: documents a second already stored, and over how many minutes (the delivered set reads them all back). */
+  setRate: number;
+  setMinutes: number;
+  /** Phases to leave out (comma separated: read,warmup,write,heavy,build,backfill,backfill2,tsx,run,memory,scale,verify-scale,prefilter,slices,linseed,linseed-set,idle,latency,live,otel). */
   skip: Set<string>;
   /** node's flags for the forwarder processes (e.g. --max-old-space-size=96, --cpu-prof), to try V8 settings or profile. */
   nodeArgs: string[];
@@ -31,9 +35,9 @@ export interface BenchOptions {
 
 const USAGE = `npm run bench -- [--quick] [--events N] [--streams N] [--mutation-share X] [--payload-bytes N]
                  [--seed N] [--skip-seed] [--scale] [--slices N] [--latency-rate N] [--latency-seconds N]
-                 [--live-rate N] [--live-minutes N]
+                 [--live-rate N] [--live-minutes N] [--set-rate N] [--set-minutes N]
                  [--node-args='--max-old-space-size=96 --cpu-prof'] [--rerender results/<file>.json]
-                 [--skip read,warmup,write,heavy,build,backfill,backfill2,tsx,run,memory,scale,verify-scale,prefilter,slices,linseed,idle,latency,live,otel]`;
+                 [--skip read,warmup,write,heavy,build,backfill,backfill2,tsx,run,memory,scale,verify-scale,prefilter,slices,linseed,linseed-set,idle,latency,live,otel]`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -52,6 +56,8 @@ export function parseOptions(argv: string[]): BenchOptions {
       'latency-seconds': { type: 'string' },
       'live-rate': { type: 'string', default: '15' },
       'live-minutes': { type: 'string' },
+      'set-rate': { type: 'string' },
+      'set-minutes': { type: 'string' },
       skip: { type: 'string', default: '' },
       rerender: { type: 'string' },
       'node-args': { type: 'string' },
@@ -85,6 +91,9 @@ export function parseOptions(argv: string[]): BenchOptions {
     latencySeconds: int('latency-seconds', values['latency-seconds'] ?? (quick ? '15' : '30'), 5),
     liveRate: int('live-rate', values['live-rate'], 1),
     liveMinutes: int('live-minutes', values['live-minutes'] ?? (quick ? '3' : '6'), 2),
+    // The issue's figure seeds 1.8M documents first; --quick only shows the phase works.
+    setRate: int('set-rate', values['set-rate'] ?? (quick ? '100' : String(SET_RATE)), 1),
+    setMinutes: int('set-minutes', values['set-minutes'] ?? (quick ? '5' : String(SET_MINUTES)), 1),
     rerender: values.rerender,
     nodeArgs: (values['node-args'] ?? '').split(/\s+/).filter(Boolean),
     skip: new Set(values.skip!.split(',').map((s) => s.trim()).filter(Boolean)),

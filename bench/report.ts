@@ -5,6 +5,7 @@ import type { LatencyResult } from './measure-latency.js';
 import type { LiveForwarder, LiveReader, LiveResult } from './measure-live.js';
 import type { ForwarderRun } from './measure-forwarder.js';
 import type { LinseedResult } from './measure-linseed.js';
+import { describeSetMemory, setFigure, type SetMemoryResult } from './measure-set-memory.js';
 import type { VerifyRun } from './measure-verify.js';
 import { verifyClean } from './measure-verify.js';
 import type { ReadCeiling } from './measure-read.js';
@@ -47,6 +48,8 @@ export interface BenchResults {
   verifyScale?: { small?: VerifyRun; big?: VerifyRun; ratio?: number };
   /** The Linseed sink end to end through the emulator against its raw bulk ceiling. */
   linseed?: LinseedResult;
+  /** Peak RSS with the Linseed sink's delivered set holding a retention's worth read back. */
+  linseedSet?: SetMemoryResult;
   /** The same synthetic backlog read without and with the server-side prefilter. */
   prefilter?: { plain: SyntheticRun; filtered: SyntheticRun };
   /** backfill --slices 1 against 4 on a synthetic source that answers after a fixed latency. */
@@ -158,6 +161,14 @@ export function judge(r: BenchResults): Target[] {
       met: l.run.exitCode === 0 && l.run.peakRssMb <= RSS_LIMIT_MB && l.run.indexedDocs === l.expectedDocs,
     });
   }
+  if (r.linseedSet) {
+    const x = r.linseedSet;
+    t.push({
+      name: `Linseed delivered set: peak RSS <= ${x.targetMb} MB with a retention's worth read back (${setFigure(x)}), every document stored`,
+      value: `${n0(x.peakRssMb)} MB with ${n0(x.seeded)} documents read back; ${n0(x.storedTotal)} / ${n0(x.storedTotalExpected)} stored, exit ${x.exitCode}`,
+      met: x.met,
+    });
+  }
   if (r.live) t.push(...judgeLive(r.live));
   return t;
 }
@@ -227,6 +238,7 @@ function allRuns(r: BenchResults): ForwarderRun[] {
     ...(r.prefilter ? [r.prefilter.plain.run, r.prefilter.filtered.run] : []),
     ...(r.slices ? [r.slices.one.run, r.slices.four.run] : []),
     ...(r.linseed ? [r.linseed.run] : []),
+    ...(r.linseedSet ? [r.linseedSet.run] : []),
   ]);
   const seen = new Set<string>();
   return runs.filter((f) => !seen.has(f.indexSuffix) && seen.add(f.indexSuffix));
@@ -441,6 +453,20 @@ function markdown(r: BenchResults): string {
       '',
       `At default pages ${l.run.calls.calls} FilterLogEvents calls at a 5 req/s budget bound a backfill to ${n0(l.budgetBound)} events/s: the run reached **${n2(l.budgetRatio)} x** that. ` +
         `With 10,000-event pages the sink is the limit: end to end / raw ceiling at that batch size **${n2(l.ratio)} x**. The delivered set held at most ${n0(l.deliveredSetMaxKeys)} keys (documents within its 30-minute retention of each other).`,
+      '',
+    );
+  }
+
+  if (r.linseedSet) {
+    const x = r.linseedSet;
+    out.push(
+      '## Linseed delivered set at its largest',
+      '',
+      `${describeSetMemory(x)}.`,
+      '',
+      `${n0(x.seeded)} documents (${n0(x.rate)} a second over ${x.minutes} min, within the sink's 30-minute retention) were POSTed to the emulator's bulk API in ${n1(x.seedSeconds)} s${x.seedFailed ? ` (${n0(x.seedFailed)} failed)` : ''}; ` +
+        `then the compiled CLI's \`backfill\` through Linseed (image's NODE_OPTIONS, 5 req/s) started at the beginning of that range, so its first write read them all back into the delivered set, which held them while it added ${n0(x.forwarded)} of ${n0(x.expected)} expected documents in ${n0(x.wallSeconds)} s (exit ${x.exitCode}; ${n0(x.storedTotal)} / ${n0(x.storedTotalExpected)} stored). ` +
+        'Peak RSS is the forwarder process\'s own (getrusage at exit).',
       '',
     );
   }

@@ -16,6 +16,7 @@ import { buildCompiled, measureForwarder, measureIdle, type ForwarderRun, type F
 import { measureLatency } from './measure-latency.js';
 import { measureLinseed } from './measure-linseed.js';
 import { measureLive } from './measure-live.js';
+import { describeSetMemory, measureDeliveredSetMemory } from './measure-set-memory.js';
 import { measureVerify, type VerifyRun } from './measure-verify.js';
 import { forwarderPageLimit, measureRead, plainClient } from './measure-read.js';
 import { allDocuments, logEvents, measureWrite, policyDocuments } from './measure-write.js';
@@ -209,6 +210,16 @@ async function main(): Promise<void> {
       created.suffixes.push(cluster, `${cluster}-raw`);
       const r = await measureLinseed({ elastic: elastic!, cluster, seed: opts.seed, repeats: Math.max(1, Math.round(spec.events / 10_000)), streams: opts.streams, mutationShare: opts.mutationShare, payloadBytes: opts.payloadBytes, nodeArgs: opts.nodeArgs });
       say(`   raw bulk ceiling: ${n(r.ceiling.eventsPerSecond)} events/s (${n(r.ceiling.docsPerSecond)} docs/s, ${r.ceiling.stored}/${r.ceiling.documents} stored); ${describe(r.run)}; ratio ${r.ratio.toFixed(2)}`);
+      return r;
+    });
+    // The delivered set at its largest (1,000 kept events/s must stay inside 150 MB RSS): a
+    // retention's worth already stored, read back by the backfill's first write.
+    results.linseedSet = await phase('linseed-set', async () => {
+      const cluster = `${runId}-set`;
+      created.suffixes.push(cluster);
+      say(`   seeding ${opts.setRate}/s over ${opts.setMinutes} min (${opts.setRate * opts.setMinutes * 60} documents) through the emulator's bulk API`);
+      const r = await measureDeliveredSetMemory({ elastic: elastic!, cluster, rate: opts.setRate, minutes: opts.setMinutes, nodeArgs: opts.nodeArgs });
+      say(`   ${describeSetMemory(r)}`);
       return r;
     });
     results.idle = await phase('idle', async () => [await measureIdle('tsx'), await measureIdle('compiled')]);
