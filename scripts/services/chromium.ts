@@ -22,7 +22,12 @@ export interface Chromium {
 
 /** The candidate version apt would install, or undefined when apt knows no chromium (lists not updated). */
 function candidate(): string | undefined {
-  const policy = execFileSync('apt-cache', ['policy', 'chromium'], { encoding: 'utf8' });
+  let policy: string;
+  try {
+    policy = execFileSync('apt-cache', ['policy', 'chromium'], { encoding: 'utf8' });
+  } catch (err) {
+    throw new Error(`the browser tests take Chromium from Debian's packages, and apt-cache failed here: ${(err as Error).message}`);
+  }
   const version = /Candidate:\s*(\S+)/.exec(policy)?.[1];
   return version && version !== '(none)' ? version : undefined;
 }
@@ -40,8 +45,7 @@ export async function installChromium(): Promise<Chromium> {
   return withLock('chromium', async () => {
     let version = candidate();
     if (!version) {
-      log('apt knows no chromium package: updating its lists (apt-get update)');
-      await run('apt-get', ['update'], join(cacheDir('chromium'), 'apt-update.log'));
+      await updateLists('apt knows no chromium package');
       version = candidate();
       if (!version) throw new Error('apt has no chromium package: Debian’s main archive must be reachable');
     }
@@ -54,7 +58,14 @@ export async function installChromium(): Promise<Chromium> {
     rmSync(debs, { recursive: true, force: true });
     mkdirSync(debs);
     const logFile = join(root, 'install.log');
-    await run('apt-get', ['download', ...PACKAGES], logFile, { cwd: debs });
+    try {
+      await run('apt-get', ['download', ...PACKAGES], logFile, { cwd: debs });
+    } catch {
+      // Old lists name packages the archive has replaced (Chromium moves with security updates).
+      await updateLists('apt-get download failed');
+      if (candidate() !== version) throw new Error('Chromium changed version while installing: run the tests again');
+      await run('apt-get', ['download', ...PACKAGES], logFile, { cwd: debs });
+    }
     for (const deb of readdirSync(debs).filter((f) => f.endsWith('.deb'))) await run('dpkg-deb', ['-x', join(debs, deb), root], logFile);
     rmSync(debs, { recursive: true, force: true });
     const chromium = layout(root);
@@ -68,4 +79,14 @@ export async function installChromium(): Promise<Chromium> {
     log(`Chromium installed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return chromium;
   });
+}
+
+async function updateLists(why: string): Promise<void> {
+  log(`${why}: updating apt's lists (apt-get update)`);
+  try {
+    await run('apt-get', ['update'], join(cacheDir('chromium'), 'apt-update.log'));
+  } catch (err) {
+    const hint = process.getuid?.() === 0 ? '' : ' (as root: `sudo apt-get update`, then run the tests again)';
+    throw new Error(`apt-get update failed${hint}: ${(err as Error).message}`);
+  }
 }

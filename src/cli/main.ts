@@ -227,8 +227,8 @@ async function backfillCommand(options: Record<string, unknown>, log: Logger): P
   try {
     await first.sink.prepare(control.stop);
     const result = await backfill(parts, control);
-    if (result.complete) await first.sink.makeSearchable(control.signal);
     progress?.stop();
+    if (result.complete) await first.sink.makeSearchable(control.signal);
     const counters = componentCounters(first);
     const report = {
       window: { from: iso(window.from), to: iso(window.to) },

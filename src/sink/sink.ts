@@ -39,7 +39,7 @@ export interface Sink {
   /**
    * Makes everything written so far searchable (a refresh, or waiting one out), so a reader right
    * after a finished backfill (`verify`, `changes`) sees all of it, as the bulk helper's
-   * `refreshOnCompletion` does.
+   * `refreshOnCompletion` does. Best effort and bounded: it warns, never throws.
    */
   makeSearchable(signal: AbortSignal): Promise<void>;
   /** Timestamp (epoch ms) of the newest audit event already delivered for this cluster; waits out an outage. */

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -17,12 +17,14 @@ describe('the change views in a real browser', () => {
   let browser: Browser;
   let life: Awaited<ReturnType<typeof seedLife>>;
   let report: string;
+  let reportDir: string;
   beforeAll(async () => {
     const installed = await installChromium();
     life = await seedLife('browser');
     const forwarded = await runCli(['backfill', '--from', life.from, '--to', life.to], life.env);
     expect(forwarded.code).toBe(0);
-    report = path.join(mkdtempSync(path.join(os.tmpdir(), 'eksfwd-report-')), 'report.html');
+    reportDir = mkdtempSync(path.join(os.tmpdir(), 'eksfwd-report-'));
+    report = path.join(reportDir, 'report.html');
     const made = await runCli(['changes', '--from', life.from, '--to', life.to, '--html', report, '--verify'], life.env);
     expect(made.code).toBe(0);
     // Root in a container has no user namespaces for Chromium's sandbox.
@@ -31,6 +33,7 @@ describe('the change views in a real browser', () => {
   }, 300_000);
   afterAll(async () => {
     await browser?.close();
+    if (reportDir) rmSync(reportDir, { recursive: true, force: true });
   });
 
   /** A page that records every request and every dialog (an injected script would raise one). */

@@ -57,7 +57,8 @@ describe('upgrade from release 0.1.0', () => {
     try {
       // Mid-window, and past a page that wrote something (a first page may hold nothing the policy keeps).
       await eventually(
-        async () => typeof readCheckpointFile(stateDir)?.nextToken === 'string' && (await idCounts(es, auditIndexPattern(seeded.cluster))).size > 0,
+        // The checkpoint last, so the kill follows its check at once (the window could drain meanwhile).
+        async () => (await idCounts(es, auditIndexPattern(seeded.cluster))).size > 0 && typeof readCheckpointFile(stateDir)?.nextToken === 'string',
         'a mid-window checkpoint of the old release after some documents',
         120_000,
       );

@@ -46,10 +46,14 @@ describe('the Linseed emulator started by the project scripts', () => {
     expect([...keys.values()].every((n) => n === 1)).toBe(true);
 
     expect(parseEnv(await linseedCli('env'))).toEqual(env);
-    const state = JSON.parse(readFileSync(path.join(runDir, 'linseed-state.json'), 'utf8')) as { linseed: { pid: number }; kube: { pid: number } };
+    const state = JSON.parse(readFileSync(path.join(runDir, 'linseed-state.json'), 'utf8')) as { linseed: { pid: number }; kube: { pid: number; etcdPid: number } };
+    // A second `up` finds it healthy and starts nothing.
+    expect(parseEnv(await linseedCli('up'))).toEqual(env);
+    expect(JSON.parse(readFileSync(path.join(runDir, 'linseed-state.json'), 'utf8')).linseed.pid).toBe(state.linseed.pid);
     await linseedCli('down');
     expect(isAlive(state.linseed.pid)).toBe(false);
     expect(isAlive(state.kube.pid)).toBe(false);
+    expect(isAlive(state.kube.etcdPid)).toBe(false);
     await expect(linseedCli('env')).rejects.toThrow(/not up: run `npm run linseed:up`/);
   });
 });

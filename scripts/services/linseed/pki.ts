@@ -79,8 +79,8 @@ export async function issueLeaf(ca: Authority, dir: string, opts: LeafOptions): 
 }
 
 /** Replace a file's content in one step, so a client re-reading it never sees half a bundle. */
-export function writeAtomically(path: string, content: string): void {
+export function writeAtomically(path: string, content: string, mode?: number): void {
   const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(tmp, content);
+  writeFileSync(tmp, content, mode === undefined ? undefined : { mode });
   renameSync(tmp, path);
 }

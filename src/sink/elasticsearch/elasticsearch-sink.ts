@@ -6,12 +6,16 @@ import { retryTransient } from '../../retry.js';
 import type { Sink, SinkRecord, StoredDocument, VerifyScope, WriteOutcome } from '../sink.js';
 import { isTransientElasticError, writeAll } from './bulk-writer.js';
 import { elasticsearchDoctor } from './doctor.js';
+import { indexFor } from './index-names.js';
 import { ensureAuditTemplate, ensureIndexTemplates } from './index-template.js';
 import { newestIndexedTimestamp } from './newest-indexed.js';
 import { auditIndexPattern, keysHeldByContent, missingKeys, storedKeysBetween } from './presence.js';
 import type { ElasticsearchSettings } from './settings.js';
 
 /** Upper bounds (seconds) of the bulk request duration buckets; the last bucket is +Inf. */
+/** How long a finished backfill waits at most to make its documents searchable. */
+const SEARCHABLE_WAIT_MS = 30_000;
+
 export const BULK_DURATION_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 /** What the Elasticsearch sink counts, for metrics and `/status`. */
@@ -55,6 +59,8 @@ export class ElasticsearchSink implements Sink {
   readonly target = 'elasticsearch';
   readonly identity: readonly string[];
   readonly stats = new ElasticsearchStats();
+  /** Indices written to by this process, for `makeSearchable`. */
+  private readonly written = new Set<string>();
   /** Clusters (index suffixes) whose audit template is known installed: the configured one after `prepare`. */
   private readonly templated = new Set<string>();
 
@@ -90,6 +96,7 @@ export class ElasticsearchSink implements Sink {
         onBulk: (seconds, ok) => this.stats.observeBulk(seconds, ok),
       });
       health.ok(this.target);
+      for (const r of records) this.written.add(indexFor(r, settings));
       return outcomes;
     } catch (err) {
       if (!signal.aborted) health.failed(this.target, err);
@@ -97,14 +104,25 @@ export class ElasticsearchSink implements Sink {
     }
   }
 
+  /**
+   * Best effort, within SEARCHABLE_WAIT_MS: a refresh needs the `maintenance` privilege, which the
+   * least-privilege role lacks, and what was written is stored either way (searchable at the
+   * index's next refresh, a second by default). Only the indices written are named: no wildcard.
+   */
   async makeSearchable(signal: AbortSignal): Promise<void> {
-    const { settings, client } = this.o;
-    const index = [...[settings.indexSuffix, ...this.templated].map((c) => auditIndexPattern(c, 'forwarder')), settings.deadLetterIndex];
-    await retryTransient(() => client.indices.refresh({ index: [...new Set(index)], ignore_unavailable: true, allow_no_indices: true }, { signal }), {
-      signal,
-      isTransient: isTransientElasticError,
-      onRetry: (err) => this.o.log.warn({ err: errorText(err) }, 'Elasticsearch refresh failed; retrying'),
-    });
+    if (this.written.size === 0) return;
+    const bounded = AbortSignal.any([signal, AbortSignal.timeout(SEARCHABLE_WAIT_MS)]);
+    const unrefreshed = 'what was written becomes searchable at the next refresh of its indices (an immediate refresh needs the maintenance privilege on them)';
+    try {
+      const res = await retryTransient(() => this.o.client.indices.refresh({ index: [...this.written], ignore_unavailable: true, allow_no_indices: true }, { signal: bounded }), {
+        signal: bounded,
+        isTransient: isTransientElasticError,
+      });
+      const shards = res._shards;
+      if (shards && (shards.total === 0 || (shards.failed ?? 0) > 0)) this.o.log.warn({ shards }, `Elasticsearch refreshed not every index written: ${unrefreshed}`);
+    } catch (err) {
+      if (!signal.aborted) this.o.log.warn({ err: errorText(err) }, `Elasticsearch refresh failed: ${unrefreshed}`);
+    }
   }
 
   /**
