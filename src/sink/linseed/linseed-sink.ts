@@ -66,6 +66,8 @@ export class LinseedSink implements Sink {
    * everything (an earlier process may just have written).
    */
   private unsettled: { until: number; from: number; to: number }[];
+  /** Whether this process has sent a write (for `makeSearchable`). */
+  private wroteAny = false;
   private readonly retainMs: number;
   private readonly visibleAfterMs: number;
 
@@ -216,9 +218,9 @@ export class LinseedSink implements Sink {
     }
   }
 
-  /** Linseed has no refresh to ask for: wait out the store's own after the last write. */
+  /** Linseed has no refresh to ask for: wait out the store's own after this process's last write. */
   async makeSearchable(signal: AbortSignal): Promise<void> {
-    await this.settled(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, signal);
+    if (this.wroteAny) await this.settled(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, signal);
   }
 
   /** Reads back the range of request times `records` span. */
@@ -229,6 +231,7 @@ export class LinseedSink implements Sink {
 
   /** Lines of `records` may have landed: a read back over their request times waits for the refresh. */
   private wrote(records: readonly SinkRecord[]): void {
+    this.wroteAny = true;
     const times = records.map(requestTime);
     const now = Date.now();
     this.unsettled = this.unsettled.filter((w) => w.until > now);

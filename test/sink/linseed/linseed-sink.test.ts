@@ -185,6 +185,20 @@ describe('the Linseed sink: exactly once through an API that sets no id', () => 
     const held = await sinkOver(linseed).heldUnderOtherIds(batch, signal);
     expect(held).toEqual(new Set([batch[0]!.key, batch[1]!.key]));
   });
+
+  it('makes its writes searchable before a reader comes: makeSearchable waits out the store\'s refresh after the last write, and nothing without writes', async () => {
+    const linseed = new FakeLinseed();
+    const idle = sinkOver(linseed, 150);
+    await idle.makeSearchable(signal);
+    expect(idle.stats.visibilityWaits).toBe(0);
+
+    linseed.refreshMs = 100;
+    const sink = sinkOver(linseed, 150);
+    await sink.write(records(4), signal);
+    await sink.makeSearchable(signal);
+    const all = await linseed.read({ time_range: { from: new Date(0).toISOString(), to: new Date(T0 + 3_600_000).toISOString() }, max_page_size: 100 } as ReadQuery);
+    expect(all.total_hits).toBe(4);
+  });
 });
 
 describe('the Linseed sink under review findings', () => {
