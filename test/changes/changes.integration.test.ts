@@ -5,8 +5,10 @@ import { mkdtempSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli, type CliResult } from '../support/cli.js';
 import { eventually } from '../support/elastic.js';
-import { startLinseedWorld, throughLinseed, type LinseedWorld } from '../support/linseed.js';
+import { postAuditDocuments, startLinseedWorld, throughLinseed, type LinseedWorld } from '../support/linseed.js';
+import { forwarderEnv, uniqueCluster } from '../support/scenario.js';
 import { at, EVIL, seedLife } from './life.js';
+import { doc, policy, T0 } from './sequences.js';
 
 const EXPECTED_PATCH_DIFF = `--- before (resourceVersion 100)
 +++ after (resourceVersion 105)
@@ -99,7 +101,8 @@ describe('changes, the report and the ui read what the forwarder delivered to El
 describe('changes reads through Linseed (emulator) what the forwarder delivered there', () => {
   let world: LinseedWorld;
   beforeAll(async () => {
-    world = await startLinseedWorld();
+    // Offset paging, limited to 10,000 documents a query as Linseed's is.
+    world = await startLinseedWorld({ paging: 'startFrom' });
   }, 300_000);
   afterAll(async () => {
     await world?.close();
@@ -125,5 +128,40 @@ describe('changes reads through Linseed (emulator) what the forwarder delivered 
     const made = await runCli(['changes', '--from', life.from, '--to', life.to, '--html', html], env);
     expect(made.code).toBe(0);
     expect(readFileSync(html, 'utf8')).toContain(`<td>Linseed ${world.linseed.url}</td>`);
+  });
+
+  it('diffs a range of more documents than Linseed pages in one query (12,000 versions of 400 objects), each object whole and in order', async () => {
+    const cluster = uniqueCluster('lsbig');
+    const objects = 400;
+    const versions = 30;
+    const docs: Record<string, unknown>[] = [];
+    for (let v = 0; v < versions; v++) {
+      for (let o = 0; o < objects; o++) {
+        const name = `np-${String(o).padStart(3, '0')}`;
+        const rv = String(1_000 + v * objects + o);
+        const d = doc(v === 0 ? 'create' : 'update', v + o / objects, policy(rv, { podSelector: { matchLabels: { version: String(v) } } }, { name }), { name, auditID: `${cluster}-${v}-${o}` });
+        // Microseconds, as the API server writes them (Linseed decodes RFC3339Micro).
+        const micro = String(d.requestReceivedTimestamp).replace('Z', '000Z');
+        docs.push({ ...d, requestReceivedTimestamp: micro, stageTimestamp: micro });
+      }
+    }
+    await postAuditDocuments(world, cluster, docs);
+    const env = { ...forwarderEnv('/aws/eks/unused/cluster', cluster), ...world.env, LINSEED_CLUSTER_ID: cluster };
+    delete (env as Record<string, string | undefined>).ELASTIC_URL;
+    const range = ['--from', new Date(T0 - 60_000).toISOString(), '--to', new Date(T0 + (versions + 1) * 60_000).toISOString()];
+    await eventually(async () => (await runCli(['changes', ...range, '--json'], env)).stdout.trim().split('\n').length === docs.length, 'every version searchable and listed', 120_000);
+    const diffed = await runCli(['changes', ...range, '--diff', '--json', '--look-back', '1m'], env);
+    expect(diffed.code, diffed.stderr).toBe(0);
+    const rows = diffed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { name: string; verb: string; diff: string });
+    // Object by object, in name order, each object's versions in order: every update diffs against the one before.
+    expect(rows.map((r) => r.name)).toEqual([...docs.map((d) => (d.objectRef as { name: string }).name)].sort());
+    for (let i = 0; i < rows.length; i++) {
+      const v = i % versions;
+      expect(rows[i]!.verb).toBe(v === 0 ? 'create' : 'update');
+      if (v > 0) {
+        expect(rows[i]!.diff).toMatch(new RegExp(`^-\\s+version: "${v - 1}"$`, 'm'));
+        expect(rows[i]!.diff).toMatch(new RegExp(`^\\+\\s+version: "${v}"$`, 'm'));
+      }
+    }
   });
 });

@@ -2,6 +2,7 @@ import { iso } from '../../time.js';
 import type { AuditReader, ChangeQuery } from '../sink.js';
 import { LinseedError, type LinseedClient, type ReadQuery } from './client.js';
 import type { LinseedSettings } from './settings.js';
+import { sortedByObject } from './sorted-by-object.js';
 
 const PAGE = 1_000;
 /** Linseed's from/size paging stops at 10,000: a time-ordered read of more is split by time. */
@@ -47,19 +48,29 @@ export class LinseedReader implements AuditReader {
     if (total !== undefined && seen < total) throw new LinseedError(`Linseed's read of ${iso(from)} .. ${iso(to)} returned ${seen} of ${total} documents`, 200, false);
   }
 
-  /** Sorted by object: one query, which must page through (a range too large for Linseed's paging fails, naming the way out). */
+  /**
+   * Sorted by object. Linseed's own sort when the range fits its paging; beyond that, the
+   * time-ordered read (split as it needs) narrowed to the query's objects and verbs, sorted on
+   * local disk: memory holds one run whatever the range.
+   */
   private async *byObject(q: ChangeQuery, signal: AbortSignal): AsyncGenerator<Record<string, unknown>> {
     const sort = ['objectRef.apiGroup', 'objectRef.resource', 'objectRef.namespace', 'objectRef.name', 'requestReceivedTimestamp'].map((field) => ({ field }));
-    let seen = 0;
-    let total: number | undefined;
-    for await (const { item, totalHits } of this.pages(q.from, q.to, sort, signal)) {
-      total ??= totalHits;
+    const sorted = this.pages(q.from, q.to, sort, signal);
+    const first = await sorted.next();
+    if (first.done) return;
+    const total = first.value.totalHits;
+    if (total !== undefined && total > SPLIT_ABOVE) {
+      await sorted.return(undefined);
+      yield* sortedByObject(narrowed(this.byTime(q.from, q.to, signal), q));
+      return;
+    }
+    yield first.value.item;
+    let seen = 1;
+    for await (const { item } of sorted) {
       seen += 1;
       yield item;
     }
-    if (total !== undefined && seen < total) {
-      throw new LinseedError(`Linseed paged ${seen} of ${total} documents of ${iso(q.from)} .. ${iso(q.to)} in object order; narrow --from/--to or --look-back`, 200, false);
-    }
+    if (total !== undefined && seen < total) throw new LinseedError(`Linseed paged ${seen} of ${total} documents of ${iso(q.from)} .. ${iso(q.to)} in object order`, 200, false);
   }
 
   /** The read API's documents with a request time in [from, to], in `sort` order. */
@@ -77,5 +88,20 @@ export class LinseedReader implements AuditReader {
 
   async close(): Promise<void> {
     this.client.close();
+  }
+}
+
+/** What the store would have narrowed to: the query's verbs and objects (the caller applies every rule again). */
+async function* narrowed(docs: AsyncIterable<Record<string, unknown>>, q: ChangeQuery): AsyncGenerator<Record<string, unknown>> {
+  const verbs = new Set(q.verbs);
+  const resources = q.resources ? new Set(q.resources) : undefined;
+  for await (const d of docs) {
+    const ref = (d.objectRef ?? {}) as Record<string, unknown>;
+    if (!verbs.has(String(d.verb))) continue;
+    if (resources && !resources.has(String(ref.resource ?? '').toLowerCase())) continue;
+    if (q.group !== undefined && (ref.apiGroup ?? '') !== q.group) continue;
+    if (q.namespace !== undefined && ref.namespace !== q.namespace) continue;
+    if (q.name !== undefined && ref.name !== q.name) continue;
+    yield d;
   }
 }
