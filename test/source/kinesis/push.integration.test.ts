@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, DescribeSubscriptionFiltersCommand, PutLogEventsCommand, PutSubscriptionFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, ListShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
+import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, ListShardsCommand, MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import type { Client } from '@elastic/elasticsearch';
 import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
@@ -272,6 +272,25 @@ describe('push mode through a Kinesis stream', () => {
       return lease?.finished === true && children.length === 2 && children.every(([, s]) => s.owner !== undefined);
     }, 'the parent finished and both children owned', 90_000);
     await eventually(exact, 'the events put around the split indexed exactly', 120_000);
+    const final = await report();
+    for (const c of clusters) expect(final[c]).toEqual({ expected: expected.get(c)!.size, indexed: expected.get(c)!.size, missing: 0, unexpected: 0, duplicated: 0 });
+  });
+
+  it('reads two merged shards to their ends before the shard they became, while events flow', async () => {
+    const open = (await openShards()).sort((a, b) => (BigInt(a.HashKeyRange!.StartingHashKey!) < BigInt(b.HashKeyRange!.StartingHashKey!) ? -1 : 1));
+    const pair = open.findIndex((s, i) => i + 1 < open.length && BigInt(s.HashKeyRange!.EndingHashKey!) + 1n === BigInt(open[i + 1]!.HashKeyRange!.StartingHashKey!));
+    expect(pair).toBeGreaterThanOrEqual(0);
+    const [left, right] = [open[pair]!, open[pair + 1]!];
+    await putEvents(20);
+    await kinesis.send(new MergeShardsCommand({ StreamName: stream, ShardToMerge: left.ShardId!, AdjacentShardToMerge: right.ShardId! }));
+    await eventually(async () => (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }))).StreamDescriptionSummary!.StreamStatus === 'ACTIVE', 'the stream active after the merge');
+    await putEvents(20);
+    await eventually(async () => {
+      const { table } = await leaseStore().read();
+      const merged = Object.entries(table.shards).filter(([, s]) => s.parents.includes(left.ShardId!) && s.parents.includes(right.ShardId!));
+      return table.shards[left.ShardId!]?.finished === true && table.shards[right.ShardId!]?.finished === true && merged.length === 1 && merged[0]![1].owner !== undefined;
+    }, 'both parents finished and the merged shard owned', 90_000);
+    await eventually(exact, 'the events put around the merge indexed exactly', 120_000);
     const final = await report();
     for (const c of clusters) expect(final[c]).toEqual({ expected: expected.get(c)!.size, indexed: expected.get(c)!.size, missing: 0, unexpected: 0, duplicated: 0 });
   });
