@@ -3,8 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, DescribeSubscriptionFiltersCommand, PutLogEventsCommand, PutSubscriptionFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, ListShardsCommand, MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
+import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import type { Client } from '@elastic/elasticsearch';
 import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
@@ -79,7 +80,7 @@ describe('push mode through a Kinesis stream', () => {
     }
   };
 
-  const forwarder = async (pod: string) => {
+  const forwarder = async (pod: string, extra: Record<string, string> = {}) => {
     const port = await freePort();
     ports.set(pod, port);
     const run = startCli(['run'], {
@@ -100,6 +101,7 @@ describe('push mode through a Kinesis stream', () => {
       ELASTIC_INDEX_SUFFIX: unmapped,
       EKS_FORWARDER_STATE_DIR: mkdtempSync(path.join(os.tmpdir(), 'eksfwd-state-')),
       HOME: mkdtempSync(path.join(os.tmpdir(), 'eksfwd-home-')),
+      ...extra,
     });
     running.set(pod, run);
     return run;
@@ -293,6 +295,61 @@ describe('push mode through a Kinesis stream', () => {
     await eventually(exact, 'the events put around the merge indexed exactly', 120_000);
     const final = await report();
     for (const c of clusters) expect(final[c]).toEqual({ expected: expected.get(c)!.size, indexed: expected.get(c)!.size, missing: 0, unexpected: 0, duplicated: 0 });
+  });
+
+  it('starts a shard without a checkpoint AT_TIMESTAMP: what arrived before the time is skipped, what came after is delivered once', async () => {
+    const atStream = `${stream}-at`;
+    const cluster = uniqueCluster('attime');
+    const group = `/aws/eks/${cluster}/cluster`;
+    const logStream = 'kube-apiserver-audit-a7a7';
+    await kinesis.send(new CreateStreamCommand({ StreamName: atStream, ShardCount: 1 }));
+    let arn = '';
+    await eventually(async () => {
+      const d = (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: atStream }))).StreamDescriptionSummary!;
+      arn = d.StreamARN!;
+      return d.StreamStatus === 'ACTIVE';
+    }, 'the second stream to be active');
+    await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
+    await logs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: logStream }));
+    await logs.send(new PutSubscriptionFilterCommand({ logGroupName: group, filterName: 'eks-log-forwarder', filterPattern: '', destinationArn: arn, roleArn: 'arn:aws:iam::000000000000:role/cloudwatch-logs-to-kinesis' }));
+    const put = async (n: number) => {
+      const now = Date.now();
+      // Events the policy keeps, so each side of the start time has documents to count.
+      const messages: string[] = [];
+      while (messages.length < n) {
+        const message = JSON.stringify({ ...(JSON.parse(corpus[corpusAt++ % corpus.length]!.line) as object), auditID: randomUUID() });
+        if (transformBatch([{ group, stream: logStream, eventId: '0', timestamp: now, ingestionTime: now, message }], { policy }).records.some((r) => r.kind === 'audit')) messages.push(message);
+      }
+      await logs.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: logStream, logEvents: messages.map((message, i) => ({ timestamp: now + i, message })) }));
+      const events: SourceEvent[] = messages.map((message, i) => ({ group, stream: logStream, eventId: `${i}`, timestamp: now + i, ingestionTime: now + i, message }));
+      return new Set(transformBatch(events, { policy }).records.filter((r) => r.kind === 'audit').map((r) => r.key));
+    };
+    const before = await put(20);
+    // Every event put so far is in the stream before the start time is taken.
+    const shardId = (await kinesis.send(new ListShardsCommand({ StreamName: atStream }))).Shards![0]!.ShardId!;
+    await eventually(async () => {
+      const it = (await kinesis.send(new GetShardIteratorCommand({ StreamName: atStream, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator!;
+      const records = (await kinesis.send(new GetRecordsCommand({ ShardIterator: it, Limit: 1_000 }))).Records ?? [];
+      const delivered = records.map((r) => JSON.parse(gunzipSync(r.Data!).toString('utf8')) as { messageType: string; logEvents?: unknown[] });
+      return delivered.reduce((n, m) => n + (m.messageType === 'DATA_MESSAGE' ? (m.logEvents?.length ?? 0) : 0), 0) === 20;
+    }, 'the first events in the stream', 60_000);
+    // LocalStack's Kinesis resolves AT_TIMESTAMP to the second: start on the next whole second, and put the rest within it or later.
+    const boundary = Math.ceil((Date.now() + 1) / 1000) * 1000;
+    await eventually(async () => Date.now() >= boundary, 'the next whole second', 5_000);
+    const startAt = new Date(boundary).toISOString();
+    const after = await put(20);
+    expect(before.size).toBe(20);
+    expect(after.size).toBe(20);
+    await forwarder('replica-at', { EKS_FORWARDER_KINESIS_STREAM: atStream, EKS_FORWARDER_KINESIS_START: startAt });
+    const index = `tigera_secure_ee_audit_kube.${cluster}.*`;
+    await eventually(async () => {
+      const counts = await keyCounts(es, index);
+      return [...after].every((k) => counts.has(k));
+    }, 'the events after the start time indexed', 120_000);
+    // Those before it would have come first (lower sequence numbers): none did.
+    const counts = await keyCounts(es, index);
+    expect([...counts.keys()].sort()).toEqual([...after].sort());
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
   });
 
   it('gives up the leases of a replica stopped with SIGTERM at once, so the others take them without waiting out the lease', async () => {
