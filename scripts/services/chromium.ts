@@ -58,14 +58,13 @@ export async function installChromium(): Promise<Chromium> {
     rmSync(debs, { recursive: true, force: true });
     mkdirSync(debs);
     const logFile = join(root, 'install.log');
-    try {
-      await run('apt-get', ['download', ...PACKAGES], logFile, { cwd: debs });
-    } catch {
+    const download = () => run('apt-get', ['download', ...PACKAGES], logFile, { cwd: debs });
+    await download().catch(async () => {
       // Old lists name packages the archive has replaced (Chromium moves with security updates).
       await updateLists('apt-get download failed');
       if (candidate() !== version) throw new Error('Chromium changed version while installing: run the tests again');
-      await run('apt-get', ['download', ...PACKAGES], logFile, { cwd: debs });
-    }
+      await download();
+    });
     for (const deb of readdirSync(debs).filter((f) => f.endsWith('.deb'))) await run('dpkg-deb', ['-x', join(debs, deb), root], logFile);
     rmSync(debs, { recursive: true, force: true });
     const chromium = layout(root);

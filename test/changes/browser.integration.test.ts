@@ -5,9 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installChromium } from '../../scripts/services/chromium.js';
-import { REPO_ROOT, runCli, startCli } from '../support/cli.js';
-import { eventually } from '../support/elastic.js';
-import { at, EVIL, seedLife } from './life.js';
+import { REPO_ROOT, runCli } from '../support/cli.js';
+import { at, EVIL, seedLife, withUi } from './life.js';
 
 /** Screenshots of each view, kept as the run's artefacts (git ignores .scratch). */
 const ARTEFACTS = path.join(REPO_ROOT, '.scratch', 'test-artefacts');
@@ -95,13 +94,7 @@ describe('the change views in a real browser', () => {
   });
 
   it('the live ui: the rows a filter selects, the banner, and no request to any other origin', async () => {
-    const ui = startCli(['ui', '--listen', '127.0.0.1:0'], life.env);
-    try {
-      let base = '';
-      await eventually(async () => {
-        base = /ui: (http:\/\/\S+)/.exec(ui.stderr())?.[1] ?? '';
-        return base !== '';
-      }, 'the ui to listen', 60_000);
+    await withUi(life.env, async (base) => {
       const { page, requests, dialogs } = await open(`${base}?from=${encodeURIComponent(life.from)}&to=${encodeURIComponent(at(10))}`);
       expect(await visibleRows(page).count()).toBe(5);
       expect(await page.locator('#completeness').getAttribute('class')).toBe('banner not-verified');
@@ -113,9 +106,6 @@ describe('the change views in a real browser', () => {
       expect(requests.filter((r) => new URL(r).origin !== origin)).toEqual([]);
       expect(dialogs).toEqual([]);
       await page.close();
-    } finally {
-      ui.child.kill('SIGTERM');
-      await ui.exited;
-    }
+    });
   });
 });

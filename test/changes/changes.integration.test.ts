@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startCli, type CliResult } from '../support/cli.js';
+import { runCli, type CliResult } from '../support/cli.js';
 import { eventually } from '../support/elastic.js';
 import { postAuditDocuments, startLinseedWorld, throughLinseed, type LinseedWorld } from '../support/linseed.js';
 import { forwarderEnv, uniqueCluster } from '../support/scenario.js';
-import { at, EVIL, seedLife } from './life.js';
+import { at, EVIL, seedLife, withUi } from './life.js';
 import { doc, policy, T0 } from './sequences.js';
 
 const EXPECTED_PATCH_DIFF = `--- before (resourceVersion 100)
@@ -70,13 +70,7 @@ describe('changes, the report and the ui read what the forwarder delivered to El
   });
 
   it('serves the same views read-only on loopback', async () => {
-    const ui = startCli(['ui', '--listen', '127.0.0.1:0'], life.env);
-    try {
-      let url = '';
-      await eventually(async () => {
-        url = /ui: (http:\/\/\S+)/.exec(ui.stderr())?.[1] ?? '';
-        return url !== '';
-      }, 'the ui to listen', 60_000);
+    await withUi(life.env, async (url) => {
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
       const page = await fetch(`${url}?from=${encodeURIComponent(life.from)}&to=${encodeURIComponent(life.to)}&verb=patch`);
       expect(page.status).toBe(200);
@@ -85,10 +79,7 @@ describe('changes, the report and the ui read what the forwarder delivered to El
       expect(html.match(/<tr data-verb=/g)).toHaveLength(1);
       expect(html).toContain('class="banner not-verified"');
       expect((await fetch(url, { method: 'POST' })).status).toBe(405);
-    } finally {
-      ui.child.kill('SIGTERM');
-      await ui.exited;
-    }
+    });
   });
 
   it('refuses to listen beyond loopback without --allow-pod-network (exit 2, naming the setting)', async () => {

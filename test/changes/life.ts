@@ -1,5 +1,7 @@
 import { seedScenario } from '../../localstack/seed.js';
 import { AUDIT_STREAM_PREFIX, type Scenario } from '../../localstack/scenario.js';
+import { startCli } from '../support/cli.js';
+import { eventually } from '../support/elastic.js';
 import { cloudwatchClient, forwarderEnv, uniqueCluster } from '../support/scenario.js';
 import { deleted, doc, policy, v1, v2, v3 } from './sequences.js';
 
@@ -37,3 +39,19 @@ export async function seedLife(prefix: string): Promise<{ env: Record<string, st
   return { env: forwarderEnv(scenario.logGroupName, cluster), cluster, from: at(0), to: at(10) };
 }
 
+
+/** Runs `fn` with the URL of a `ui` listening on a free loopback port, stopping it after. */
+export async function withUi(env: Record<string, string>, fn: (url: string) => Promise<void>): Promise<void> {
+  const ui = startCli(['ui', '--listen', '127.0.0.1:0'], env);
+  try {
+    let url = '';
+    await eventually(async () => {
+      url = /ui: (http:\/\/\S+)/.exec(ui.stderr())?.[1] ?? '';
+      return url !== '';
+    }, 'the ui to listen', 60_000);
+    await fn(url);
+  } finally {
+    ui.child.kill('SIGTERM');
+    await ui.exited;
+  }
+}

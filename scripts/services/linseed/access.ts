@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { AuthorizationV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { waitFor } from '../cache.js';
 import type { LinseedEmulator } from './index.js';
 
 export const FORWARDER_NAMESPACE = 'eks-log-forwarder';
@@ -60,11 +60,7 @@ export async function grantForwarderAccess(kubeconfig: string): Promise<Forwarde
         },
       })
     ).status?.allowed === true;
-  const deadline = Date.now() + 30_000;
-  while (!(await allowed())) {
-    if (Date.now() > deadline) throw new Error(`the RBAC binding ${ROLE} did not take effect within 30 s`);
-    await delay(200);
-  }
+  await waitFor(`the RBAC binding ${ROLE} to take effect`, 30_000, async () => ((await allowed()) ? true : undefined));
   return {
     newToken: async () =>
       (

@@ -15,6 +15,8 @@ export interface BulkWriterOptions {
    * left items to retry (429/5xx). For metrics; never throws into the writer.
    */
   onBulk?: (seconds: number, ok: boolean) => void;
+  /** Collects the name of every index a request was sent to (for a refresh at the end). */
+  indices?: Set<string>;
 }
 
 /** Requests above this are split (the server's default limit is 100 MB; a page is ~1 MB). */
@@ -80,7 +82,9 @@ async function bulkOnce(records: SinkRecord[], opts: BulkWriterOptions): Promise
   const operations: unknown[] = [];
   for (const r of records) {
     // `create` never overwrites: a replayed id answers 409 and counts as already stored.
-    operations.push({ create: { _index: indexFor(r, opts), _id: r.key } }, r.document);
+    const index = indexFor(r, opts);
+    opts.indices?.add(index);
+    operations.push({ create: { _index: index, _id: r.key } }, r.document);
   }
   const response = await opts.client.bulk({ operations, refresh: false }, { signal: opts.signal });
   if (response.items.length !== records.length) {

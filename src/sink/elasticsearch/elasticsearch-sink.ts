@@ -6,16 +6,15 @@ import { retryTransient } from '../../retry.js';
 import type { Sink, SinkRecord, StoredDocument, VerifyScope, WriteOutcome } from '../sink.js';
 import { isTransientElasticError, writeAll } from './bulk-writer.js';
 import { elasticsearchDoctor } from './doctor.js';
-import { indexFor } from './index-names.js';
 import { ensureAuditTemplate, ensureIndexTemplates } from './index-template.js';
 import { newestIndexedTimestamp } from './newest-indexed.js';
 import { auditIndexPattern, keysHeldByContent, missingKeys, storedKeysBetween } from './presence.js';
 import type { ElasticsearchSettings } from './settings.js';
 
-/** Upper bounds (seconds) of the bulk request duration buckets; the last bucket is +Inf. */
 /** How long a finished backfill waits at most to make its documents searchable. */
 const SEARCHABLE_WAIT_MS = 30_000;
 
+/** Upper bounds (seconds) of the bulk request duration buckets; the last bucket is +Inf. */
 export const BULK_DURATION_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 /** What the Elasticsearch sink counts, for metrics and `/status`. */
@@ -94,9 +93,9 @@ export class ElasticsearchSink implements Sink {
           log.warn({ err: errorText(err), attempt }, 'Elasticsearch write failed; retrying');
         },
         onBulk: (seconds, ok) => this.stats.observeBulk(seconds, ok),
+        indices: this.written,
       });
       health.ok(this.target);
-      for (const r of records) this.written.add(indexFor(r, settings));
       return outcomes;
     } catch (err) {
       if (!signal.aborted) health.failed(this.target, err);

@@ -138,6 +138,22 @@ describe('push mode through a Kinesis stream', () => {
     return shards.filter((s) => s.SequenceNumberRange?.EndingSequenceNumber === undefined);
   };
 
+  /** A stream of `shards` shards, active, fed by a subscription filter of each group (its log streams created). */
+  const subscribedStream = async (name: string, shards: number, logGroups: string[], logStreams: string[]) => {
+    await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
+    let arn = '';
+    await eventually(async () => {
+      const d = (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary!;
+      arn = d.StreamARN!;
+      return d.StreamStatus === 'ACTIVE';
+    }, `stream ${name} to be active`);
+    for (const group of logGroups) {
+      await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
+      for (const s of logStreams) await logs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: s }));
+      await logs.send(new PutSubscriptionFilterCommand({ logGroupName: group, filterName: 'eks-log-forwarder', filterPattern: '', destinationArn: arn, roleArn: 'arn:aws:iam::000000000000:role/cloudwatch-logs-to-kinesis' }));
+    }
+  };
+
   /** The push-mode manifests as kustomize renders them, in a file for `kubectl apply -f`. */
   const writeOverlay = () => {
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'eksfwd-overlay-')), 'overlay.yaml');
@@ -165,26 +181,7 @@ describe('push mode through a Kinesis stream', () => {
         'current-context': 'test',
       }),
     );
-    await kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 4 }));
-    let arn = '';
-    await eventually(async () => {
-      const d = (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }))).StreamDescriptionSummary!;
-      arn = d.StreamARN!;
-      return d.StreamStatus === 'ACTIVE';
-    }, 'the stream to be active');
-    for (const group of groups) {
-      await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
-      for (const s of [...auditStreams, otherStream]) await logs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: s }));
-      await logs.send(
-        new PutSubscriptionFilterCommand({
-          logGroupName: group,
-          filterName: 'eks-log-forwarder',
-          filterPattern: '',
-          destinationArn: arn,
-          roleArn: 'arn:aws:iam::000000000000:role/cloudwatch-logs-to-kinesis',
-        }),
-      );
-    }
+    await subscribedStream(stream, 4, groups, [...auditStreams, otherStream]);
   });
 
   afterAll(async () => {
@@ -302,16 +299,7 @@ describe('push mode through a Kinesis stream', () => {
     const cluster = uniqueCluster('attime');
     const group = `/aws/eks/${cluster}/cluster`;
     const logStream = 'kube-apiserver-audit-a7a7';
-    await kinesis.send(new CreateStreamCommand({ StreamName: atStream, ShardCount: 1 }));
-    let arn = '';
-    await eventually(async () => {
-      const d = (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: atStream }))).StreamDescriptionSummary!;
-      arn = d.StreamARN!;
-      return d.StreamStatus === 'ACTIVE';
-    }, 'the second stream to be active');
-    await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
-    await logs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: logStream }));
-    await logs.send(new PutSubscriptionFilterCommand({ logGroupName: group, filterName: 'eks-log-forwarder', filterPattern: '', destinationArn: arn, roleArn: 'arn:aws:iam::000000000000:role/cloudwatch-logs-to-kinesis' }));
+    await subscribedStream(atStream, 1, [group], [logStream]);
     const put = async (n: number) => {
       const now = Date.now();
       // Events the policy keeps, so each side of the start time has documents to count.
