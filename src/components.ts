@@ -14,7 +14,7 @@ import { Stats } from './pipeline/stats.js';
 import { SINKS, SOURCE, type SinkKind } from './registry.js';
 import type { ComponentContext, ComponentKind, DoctorContext } from './component.js';
 import type { ElasticsearchSink } from './sink/elasticsearch/index.js';
-import type { LinseedSink } from './sink/linseed/index.js';
+import type { LinseedByCluster } from './sink/linseed/index.js';
 import { FileSpool } from './spool/file-spool.js';
 import type { CloudWatchMode } from './source/cloudwatch/cloudwatch-source.js';
 import { createRequestBudget, type CloudWatchSource } from './source/cloudwatch/index.js';
@@ -30,7 +30,7 @@ import { compilePolicy, DEFAULT_POLICY, type AuditPolicy } from './transform/pol
  */
 
 /** Any sink this build has. */
-export type AnySink = ElasticsearchSink | LinseedSink;
+export type AnySink = ElasticsearchSink | LinseedByCluster;
 type AnySinkKind = ComponentKind<unknown, AnySink> & { keepsDeadLetters: boolean; create(settings: unknown, ctx: ComponentContext): AnySink; reader(settings: unknown): AuditReader };
 
 /** The component of a sink kind, with its settings and state typed loosely: each kind checks its own. */

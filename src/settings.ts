@@ -259,9 +259,6 @@ export function validateSettings(layers: RawSettings[], opts: ResolveOptions = {
 
 /** Push mode's settings (EKS_FORWARDER_SOURCE=kinesis): the poller's are not required. Throws one ConfigError naming every bad setting. */
 export function resolveKinesisSettings(...layers: RawSettings[]): KinesisRunSettings {
-  // Linseed takes the cluster per request, not per event: one stream's several clusters would be
-  // stored as one. Refused rather than mixed, until the Linseed sink writes per cluster.
-  if (sinkKindOf(...layers) === 'linseed') throw new ConfigError([{ setting: settingLabel('sink'), message: 'push mode (EKS_FORWARDER_SOURCE=kinesis) writes to elasticsearch only for now' }]);
   const result = validateWith(layers, {}, (sink) => ({ kinesis: kinesisSettings, [sink]: SINKS[sink].settings as ComponentSettings<unknown>, pipeline: pipelineSettings }));
   if (result instanceof ConfigError) throw result;
   return result as KinesisRunSettings;

@@ -104,7 +104,9 @@ async function deliver(p: Pipeline, records: SinkRecord[], batch: SourceBatch<un
   for (const r of records) {
     if (r.kind === 'dead-letter') p.log.warn({ stream: r.event.stream, eventId: r.event.eventId, reason: r.document.reason }, 'event dead-lettered');
   }
-  const { outcomes, held } = await writeUnlessHeld(p, records, adoptBefore, signal);
+  // A shard taken over from another replica: what the sink remembers writing may be short of what the store holds.
+  if (batch.othersMayHaveWritten) await p.sink.othersMayHaveWritten();
+  const { outcomes, held } = await writeUnlessHeld(p, records, adoptBefore, { signal, stillOwned: batch.stillOwned });
   const refusedDeadLetters: SinkRecord[] = [];
   const refusedDeadLetter = (r: SinkRecord, o: { status: number; reason: string }) => {
     const err = new Error(`${p.sink.name} refused dead letter ${r.key} (${o.status}): ${o.reason}`);
@@ -163,11 +165,16 @@ async function deliver(p: Pipeline, records: SinkRecord[], batch: SourceBatch<un
  * already holds under other ids (an earlier release's, the old forwarder's): those count as
  * already stored, so an upgrade or a cut-over writes nothing twice.
  */
-async function writeUnlessHeld(p: Pipeline, records: SinkRecord[], adoptBefore: number | undefined, signal: AbortSignal): Promise<{ outcomes: WriteOutcome[]; held: number }> {
+async function writeUnlessHeld(
+  p: Pipeline,
+  records: SinkRecord[],
+  adoptBefore: number | undefined,
+  { signal, stillOwned }: { signal: AbortSignal; stillOwned?: () => boolean },
+): Promise<{ outcomes: WriteOutcome[]; held: number }> {
   const candidates = adoptBefore === undefined ? [] : records.filter((r) => r.kind === 'audit' && r.event.ingestionTime < adoptBefore);
   const held = candidates.length > 0 ? await p.sink.heldUnderOtherIds(candidates, signal) : new Set<string>();
   const rest = held.size > 0 ? records.filter((r) => !held.has(r.key)) : records;
-  const written = rest.length > 0 ? await p.sink.write(rest, signal) : [];
+  const written = rest.length > 0 ? await p.sink.write(rest, signal, { stillOwned }) : [];
   if (held.size === 0) return { outcomes: written, held: 0 };
   let next = 0;
   const outcomes = records.map((r): WriteOutcome => (held.has(r.key) ? { result: 'already-stored' } : written[next++]!));

@@ -21,6 +21,22 @@ export type WriteOutcome =
   /** Refused for good (a retry would be refused again). */
   | { result: 'refused'; status: number; reason: string };
 
+/** How a batch may be written. */
+export interface WriteOptions {
+  /**
+   * Asked right before each request that stores documents: false once this process may no longer
+   * write the batch (push mode: the lease of its shard lapsed or changed hands). A sink whose
+   * writes are not idempotent by id (Linseed) then throws NotOwnedError, and the new owner,
+   * reading from the checkpoint, writes the batch instead.
+   */
+  stillOwned?: () => boolean;
+}
+
+/** The batch's source position is no longer this process's to write (see WriteOptions.stillOwned). */
+export class NotOwnedError extends Error {
+  override name = 'NotOwnedError';
+}
+
 /**
  * A store of audit documents. `write` resolves only with the store's own acknowledgement of
  * every record (transient faults are waited out inside), one outcome per record, in order; the
@@ -35,7 +51,13 @@ export interface Sink {
   readonly identity: readonly string[];
   /** Makes the store ready to receive (templates); waits out an outage until `stop`. */
   prepare(stop: AbortSignal): Promise<void>;
-  write(records: readonly SinkRecord[], signal: AbortSignal): Promise<WriteOutcome[]>;
+  write(records: readonly SinkRecord[], signal: AbortSignal, opts?: WriteOptions): Promise<WriteOutcome[]>;
+  /**
+   * Another process may have written lately what comes next (push mode: a shard taken over from
+   * another replica, or a child shard whose parent another replica read). A sink that sets its own
+   * document ids needs nothing; one that remembers what it wrote (Linseed) looks again first.
+   */
+  othersMayHaveWritten(): Promise<void>;
   /**
    * Makes everything written so far searchable (a refresh, or waiting one out), so a reader right
    * after a finished backfill (`verify`, `changes`) sees all of it, as the bulk helper's

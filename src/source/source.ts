@@ -16,6 +16,10 @@ export interface SourceBatch<P> {
   drained?: boolean;
   /** Nothing more to read after this batch (a closed window drained for good). */
   end?: boolean;
+  /** Another process may have written these events lately (a shard taken over): the sink looks again before writing them. */
+  othersMayHaveWritten?: boolean;
+  /** Whether this process may still write the batch (push mode: it still holds the shard's lease); checked before each write request. */
+  stillOwned?: () => boolean;
   /**
    * Called once the batch is acknowledged and its position saved: where a source commits what
    * it decided while reading it (read-ahead means a batch may be read and then replayed).

@@ -29,7 +29,7 @@ describe('configuration errors exit with status 2 and name the setting', () => {
     ['push mode without a stream', ['run'], { ...valid, EKS_FORWARDER_SOURCE: 'kinesis' }, /EKS_FORWARDER_KINESIS_STREAM \/ --kinesis-stream: is required/],
     ['push mode with a bad cluster mapping', ['run', '--source', 'kinesis', '--kinesis-stream', 's'], { ...valid, EKS_FORWARDER_KINESIS_CLUSTERS: '/aws/eks/a/cluster' }, /EKS_FORWARDER_KINESIS_CLUSTERS .*not logGroup=cluster/],
     ['push mode with a bad start', ['run', '--source', 'kinesis', '--kinesis-stream', 's', '--kinesis-start', 'soon'], valid, /--kinesis-start: must be trim-horizon/],
-    ['push mode through Linseed', ['run', '--source', 'kinesis', '--kinesis-stream', 's', '--sink', 'linseed'], { ...valid, ELASTIC_URL: undefined, LINSEED_ENDPOINT: 'https://tigera-linseed.tigera-elasticsearch.svc', LINSEED_TOKEN: '/nonexistent/token' }, /EKS_FORWARDER_SINK \/ --sink: push mode .* elasticsearch only/],
+    ['push mode through Linseed without a client certificate', ['run', '--source', 'kinesis', '--kinesis-stream', 's', '--sink', 'linseed'], { ...valid, ELASTIC_URL: undefined, LINSEED_ENDPOINT: 'https://tigera-linseed.tigera-elasticsearch.svc' }, /TLS_CRT_PATH.*: is required: Linseed requires a client certificate/],
     ['setup-subscription without a role or destination', ['setup-subscription', '--log-group', '/aws/eks/a/cluster', '--kinesis-stream', 's'], valid, /--role-arn or --destination-arn: is required/],
     [
       'several bad settings, each on its own line',

@@ -6,7 +6,7 @@ import type { SourceEvent } from '../../src/event.js';
 import { forward, type Pipeline } from '../../src/pipeline/pipeline.js';
 import { runLoop } from '../../src/pipeline/run.js';
 import { Stats } from '../../src/pipeline/stats.js';
-import type { Sink, SinkRecord, WriteOutcome } from '../../src/sink/sink.js';
+import { NotOwnedError, type Sink, type SinkRecord, type WriteOptions, type WriteOutcome } from '../../src/sink/sink.js';
 import type { ReadControl, Source, SourceBatch } from '../../src/source/source.js';
 import { compilePolicy, DEFAULT_POLICY } from '../../src/transform/policy.js';
 import { loadCorpus } from '../support/corpus.js';
@@ -59,7 +59,8 @@ class FakeSource implements Source<number> {
         i = this.restartAt!.to;
       }
       this.yielded += 1;
-      yield { events: this.batches[i]!.events, position: i + 1, end: i === this.batches.length - 1 };
+      const { events, othersMayHaveWritten, stillOwned } = this.batches[i]!;
+      yield { events, othersMayHaveWritten, stillOwned, position: i + 1, end: i === this.batches.length - 1 };
     }
   }
   async doctor() {
@@ -67,7 +68,7 @@ class FakeSource implements Source<number> {
   }
   close(): void {}
 }
-type SinkSafe = { events: SourceEvent[] };
+type SinkSafe = { events: SourceEvent[] } & Pick<SourceBatch<number>, 'othersMayHaveWritten' | 'stillOwned'>;
 
 /** A store of documents by key, with scripted faults. */
 class FakeSink implements Sink {
@@ -83,14 +84,21 @@ class FakeSink implements Sink {
   /** Keys of events stored under other ids (by an earlier writer). */
   elsewhere = new Set<string>();
   asked = 0;
+  /** Writes made after it was told another process may have written (its `othersMayHaveWritten` calls, in order with writes). */
+  log: string[] = [];
+  async othersMayHaveWritten() {
+    this.log.push('others');
+  }
   async heldUnderOtherIds(records: readonly SinkRecord[]) {
     this.asked += records.length;
     return new Set(records.filter((r) => this.elsewhere.has(r.key)).map((r) => r.key));
   }
   async prepare() {}
   async makeSearchable() {}
-  async write(records: readonly SinkRecord[]): Promise<WriteOutcome[]> {
+  async write(records: readonly SinkRecord[], _signal?: AbortSignal, opts?: WriteOptions): Promise<WriteOutcome[]> {
+    if (opts?.stillOwned && !opts.stillOwned()) throw new NotOwnedError('not owned');
     this.writes += 1;
+    this.log.push('write');
     if (this.failures > 0) {
       this.failures -= 1;
       throw new Error('store unavailable');
@@ -247,6 +255,25 @@ describe('the pipeline loop (in-memory source and sink)', () => {
     expect(outcome.ended).toBe(true);
     expect(store.saved?.position).toBe(2);
     expect(p.stats.forwarded).toBe(4);
+  });
+
+  it('tells the sink, before writing it, of a batch another process may have written lately (a shard taken over)', async () => {
+    const [first, second] = batches(2, 3);
+    const sink = new FakeSink();
+    await forward(pipelineOf(new FakeSource([first!, { ...second!, othersMayHaveWritten: true }]), sink), start(), new MemoryStore(), control());
+    expect(sink.log).toEqual(['write', 'others', 'write']);
+  });
+
+  it('does not write a batch it no longer owns, nor move the checkpoint past it (a lapsed lease: the new owner reads it)', async () => {
+    let owned = true;
+    const [first, second] = batches(2, 3);
+    const sink = new FakeSink();
+    const store = new MemoryStore();
+    const source = new FakeSource([first!, { ...second!, stillOwned: () => owned }]);
+    owned = false;
+    await expect(forward(pipelineOf(source, sink), start(), store, control())).rejects.toThrow(NotOwnedError);
+    expect(store.saved?.position).toBe(1);
+    expect(sink.writes).toBe(1);
   });
 
   it('reads at most one batch ahead of the one being written', async () => {

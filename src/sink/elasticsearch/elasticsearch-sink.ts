@@ -108,6 +108,9 @@ export class ElasticsearchSink implements Sink {
    * least-privilege role lacks, and what was written is stored either way (searchable at the
    * index's next refresh, a second by default). Only the indices written are named: no wildcard.
    */
+  /** Every document has its id from its content: another writer's copy is answered 409, never stored twice. */
+  async othersMayHaveWritten(): Promise<void> {}
+
   async makeSearchable(signal: AbortSignal): Promise<void> {
     if (this.written.size === 0) return;
     const bounded = AbortSignal.any([signal, AbortSignal.timeout(SEARCHABLE_WAIT_MS)]);

@@ -1,7 +1,7 @@
 import type { ComponentContext, ComponentKind } from '../../component.js';
 import { LinseedClient } from './client.js';
 import { LINSEED_CHECKS, linseedDoctor } from './doctor.js';
-import { LinseedSink } from './linseed-sink.js';
+import { LinseedByCluster } from './by-cluster.js';
 import { linseedMetrics } from './metrics.js';
 import { LinseedReader } from './reader.js';
 import { linseedSettings, type LinseedSettings } from './settings.js';
@@ -26,10 +26,11 @@ export const linseed = {
     }
   },
   counters: (sink) => ({ retriesLinseed: sink.stats.retries, linseedPartialFailures: sink.stats.partialFailures, linseedReadBacks: sink.stats.readBacks, linseedDeliveredKeys: sink.delivered.size }),
-  create: (s: LinseedSettings, ctx: ComponentContext) => new LinseedSink({ settings: s, client: new LinseedClient(s), ...ctx }),
+  create: (s: LinseedSettings, ctx: ComponentContext) => new LinseedByCluster({ settings: s, clientFor: (cs) => new LinseedClient(cs), ...ctx }),
   /** The read side, for the change views. */
   reader: (s: LinseedSettings) => new LinseedReader(s, new LinseedClient(s)),
-} satisfies ComponentKind<LinseedSettings, LinseedSink> & { create: unknown; reader: unknown; keepsDeadLetters: boolean };
+} satisfies ComponentKind<LinseedSettings, LinseedByCluster> & { create: unknown; reader: unknown; keepsDeadLetters: boolean };
 
+export { LinseedByCluster } from './by-cluster.js';
 export { LinseedSink } from './linseed-sink.js';
 export type { LinseedSettings } from './settings.js';

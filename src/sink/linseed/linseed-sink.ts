@@ -5,7 +5,7 @@ import { retryTransient } from '../../retry.js';
 import { iso } from '../../time.js';
 import { waitTicking } from '../../wait.js';
 import { dedupKey, type KeyedEvent } from '../../transform/dedup-key.js';
-import type { Sink, SinkRecord, StoredDocument, WriteOutcome } from '../sink.js';
+import { NotOwnedError, type Sink, type SinkRecord, type StoredDocument, type WriteOptions, type WriteOutcome } from '../sink.js';
 import { LinseedError, type LinseedClient, type ReadQuery } from './client.js';
 import { DeliveredSet } from './delivered-set.js';
 import { linseedDoctor } from './doctor.js';
@@ -89,11 +89,23 @@ export class LinseedSink implements Sink {
     return run;
   }
 
-  write(records: readonly SinkRecord[], signal: AbortSignal): Promise<WriteOutcome[]> {
-    return this.serial(() => this.writeNow(records, signal));
+  write(records: readonly SinkRecord[], signal: AbortSignal, opts: WriteOptions = {}): Promise<WriteOutcome[]> {
+    return this.serial(() => this.writeNow(records, signal, opts));
   }
 
-  private async writeNow(records: readonly SinkRecord[], signal: AbortSignal): Promise<WriteOutcome[]> {
+  /**
+   * Another replica may have written lately what comes next (a shard taken over): nothing known
+   * is trusted, and the next write reads back once that replica's last lines are searchable.
+   * It stopped writing a renewal interval before its lease could be taken (LeaseCoordinator).
+   */
+  othersMayHaveWritten(): Promise<void> {
+    return this.serial(async () => {
+      this.delivered.forget();
+      this.unsettled.push({ until: Date.now() + this.visibleAfterMs, from: Number.NEGATIVE_INFINITY, to: Number.POSITIVE_INFINITY });
+    });
+  }
+
+  private async writeNow(records: readonly SinkRecord[], signal: AbortSignal, opts: WriteOptions): Promise<WriteOutcome[]> {
     const outcomes: WriteOutcome[] = records.map((r) =>
       r.kind === 'dead-letter' ? { result: 'refused', status: 0, reason: 'Linseed keeps no dead letters' } : { result: 'already-stored' },
     );
@@ -109,7 +121,11 @@ export class LinseedSink implements Sink {
         inBatch.add(a.r.key);
         pending.push(a);
       }
-      const sent = await this.send(pending.map((p) => p.r), signal);
+      const sent = await this.send(
+        pending.map((p) => p.r),
+        signal,
+        opts,
+      );
       pending.forEach((p, j) => (outcomes[p.i] = sent[j]!));
       this.delivered.prune();
       this.o.health.ok(this.target);
@@ -117,7 +133,7 @@ export class LinseedSink implements Sink {
     } catch (err) {
       // Lines may have landed unseen (a lost answer, then a failed read back): read back before any resend.
       this.delivered.forget();
-      if (!signal.aborted) this.o.health.failed(this.target, err);
+      if (!signal.aborted && !(err instanceof NotOwnedError)) this.o.health.failed(this.target, err);
       throw err;
     }
   }
@@ -126,12 +142,14 @@ export class LinseedSink implements Sink {
    * Sends `records` (none of which Linseed holds as far as known) until each is stored or refused
    * for good. A partial failure or a refusal of several lines is resolved line by line.
    */
-  private async send(records: readonly SinkRecord[], signal: AbortSignal): Promise<WriteOutcome[]> {
+  private async send(records: readonly SinkRecord[], signal: AbortSignal, opts: WriteOptions): Promise<WriteOutcome[]> {
     if (records.length === 0) return [];
     for (let attempt = 1; ; attempt++) {
       // After an unknown outcome, only what did not land is sent again.
       const todo = attempt === 1 ? records : records.filter((r) => !this.delivered.has(r.key, requestTime(r)));
       if (todo.length === 0) return records.map(() => ({ result: 'stored' }));
+      // Checked as late as can be: the new owner reads back what landed before this moment.
+      if (opts.stillOwned && !opts.stillOwned()) throw new NotOwnedError('the lease of these records lapsed or changed hands before they were written: left to the new owner, who reads them from the checkpoint');
       let res: Awaited<ReturnType<LinseedClient['bulk']>>;
       try {
         this.stats.bulkRequests += 1;
@@ -170,7 +188,7 @@ export class LinseedSink implements Sink {
       const out: WriteOutcome[] = [];
       for (const r of records) {
         if (this.delivered.has(r.key, requestTime(r))) out.push({ result: 'stored' });
-        else out.push((await this.send([r], signal))[0]!);
+        else out.push((await this.send([r], signal, opts))[0]!);
       }
       // Most lines refused even alone: a refusal of everything (a closed index, a broken mapping), not of these lines.
       const refused = out.filter((o) => o.result === 'refused').length;

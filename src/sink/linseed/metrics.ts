@@ -1,8 +1,8 @@
 import type { MetricDefinition } from '../../component.js';
-import type { LinseedSink } from './linseed-sink.js';
+import type { LinseedByCluster } from './by-cluster.js';
 
 /** The Linseed sink's metrics. */
-export const linseedMetrics: readonly MetricDefinition<LinseedSink>[] = [
+export const linseedMetrics: readonly MetricDefinition<LinseedByCluster>[] = [
   { name: 'linseed_bulk_requests_total', type: 'counter', help: 'Bulk write requests sent to Linseed.', read: (s) => s?.stats.bulkRequests ?? 0 },
   { name: 'linseed_read_requests_total', type: 'counter', help: "Pages read from Linseed's read API (read backs, first start).", read: (s) => s?.stats.readRequests ?? 0 },
   {

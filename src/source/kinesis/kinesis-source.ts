@@ -53,6 +53,8 @@ interface ShardReader {
   nextAt: number;
   backoffMs: number;
   closed: boolean;
+  /** Nothing yielded yet since the lease was taken: another replica may have written what comes first. */
+  taken: boolean;
 }
 
 export interface KinesisSourceOptions {
@@ -149,7 +151,7 @@ export class KinesisSource implements Source<KinesisPosition> {
       for (const [id, held] of holding) {
         if (readers.has(id)) continue;
         // Taken (again): from the checkpoint the table holds, whoever wrote it.
-        readers.set(id, { counter: held.counter, after: held.sequence, nextAt: 0, backoffMs: 0, closed: false });
+        readers.set(id, { counter: held.counter, after: held.sequence, nextAt: 0, backoffMs: 0, closed: false, taken: true });
         position = { shards: { ...position.shards, [id]: { counter: held.counter, sequence: held.sequence } } };
       }
       const open = [...readers.entries()].filter(([, r]) => !r.closed);
@@ -170,7 +172,9 @@ export class KinesisSource implements Source<KinesisPosition> {
       if (events.length > 0 || lastSequence !== undefined || closed) {
         const s = this.o.stats.shard(shardId, me);
         s.events += events.length;
-        yield { events, position };
+        const { counter, taken } = reader;
+        reader.taken = false;
+        yield { events, position, othersMayHaveWritten: taken, stillOwned: () => this.o.leases.mayWrite(shardId, counter) };
       }
     }
   }

@@ -35,6 +35,10 @@ export class LeaseCoordinator {
   private lastRenewed = 0;
   private readonly observed = new Map<string, { beat: number; at: number }>();
   private pending = new Map<string, ShardCommit>();
+  /** Shards taken from a live replica, and when this one may start reading them. */
+  private readonly takenFromLive = new Map<string, number>();
+  /** The live replicas of the last balancing step. */
+  private lastLive = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private renewing: Promise<void> | undefined;
   private stopped = false;
@@ -66,12 +70,30 @@ export class LeaseCoordinator {
     tick();
   }
 
-  /** Shards this replica may read now, with their lease counters and checkpoints. */
+  /**
+   * Shards this replica may read now, with their lease counters and checkpoints. A shard taken
+   * from a live replica is read only a lease time later: that one goes on writing until its next
+   * renewal shows the loss, or until its own lease would have lapsed (`mayWrite`).
+   */
   holding(): Map<string, HeldShard> {
     const out = new Map<string, HeldShard>();
-    if (this.now() - this.lastRenewed > this.o.leaseMs) return out;
-    for (const [id, counter] of this.held) out.set(id, { counter, sequence: this.table.shards[id]?.sequence });
+    const now = this.now();
+    if (now - this.lastRenewed > this.o.leaseMs) return out;
+    for (const [id, counter] of this.held) {
+      if ((this.takenFromLive.get(id) ?? 0) > now) continue;
+      out.set(id, { counter, sequence: this.table.shards[id]?.sequence });
+    }
     return out;
+  }
+
+  /**
+   * Whether this replica may still write what it read of `shardId` under `counter`: it holds that
+   * lease, renewed recently enough that nobody can have taken it yet. Others take a lease only
+   * once its holder's heartbeat stood still for the lease time on their clock; the renewal
+   * interval kept in hand is for a write already on its way.
+   */
+  mayWrite(shardId: string, counter: number): boolean {
+    return this.held.get(shardId) === counter && this.now() - this.lastRenewed < this.o.leaseMs - this.renewIntervalMs;
   }
 
   /** The table as last read: who holds what, for `status`. */
@@ -114,7 +136,8 @@ export class LeaseCoordinator {
         const beat = (t.replicas[this.o.identity] ?? 0) + 1;
         const synced = syncShards({ ...t, replicas: { ...t.replicas, [this.o.identity]: beat } }, listed);
         const committed = this.apply(synced, applying).table;
-        return rebalance(committed, this.o.identity, this.live(committed));
+        this.lastLive = this.live(committed);
+        return rebalance(committed, this.o.identity, this.lastLive);
       });
       this.renewals += 1;
     } catch (err) {
@@ -149,7 +172,14 @@ export class LeaseCoordinator {
         this.held = heldBy(next, this.o.identity);
         // Renewed as of when the read began: the lease time counts from before the write.
         this.lastRenewed = started;
-        for (const id of this.held.keys()) if (!before.has(id)) this.o.log.info({ shard: id, counter: this.held.get(id) }, 'took shard lease');
+        for (const id of this.held.keys()) {
+          if (before.has(id)) continue;
+          const from = table.shards[id]?.owner;
+          const fromLive = from !== undefined && from !== this.o.identity && this.lastLive.has(from);
+          if (fromLive) this.takenFromLive.set(id, started + this.o.leaseMs);
+          this.o.log.info({ shard: id, counter: this.held.get(id), ...(fromLive ? { from, readingAfterMs: this.o.leaseMs } : {}) }, 'took shard lease');
+        }
+        for (const id of this.takenFromLive.keys()) if (!this.held.has(id)) this.takenFromLive.delete(id);
         for (const id of before.keys()) if (!this.held.has(id)) this.o.log.info({ shard: id }, 'shard lease gone');
         return;
       }

@@ -32,7 +32,7 @@ const specs = {
     env: 'EKS_FORWARDER_KINESIS_CLUSTERS',
     flag: '--kinesis-clusters',
     default: '`<cluster>` of `/aws/eks/<cluster>/cluster`',
-    meaning: '`logGroup=cluster,...`: the cluster (index suffix) of each log group; other groups go to `ELASTIC_INDEX_SUFFIX`',
+    meaning: "`logGroup=cluster,...`: the cluster (index suffix) of each log group; other groups go to the sink's own (`ELASTIC_INDEX_SUFFIX`, `LINSEED_CLUSTER_ID`)",
   },
   kinesisStart: {
     env: 'EKS_FORWARDER_KINESIS_START',

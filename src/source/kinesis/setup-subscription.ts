@@ -61,7 +61,8 @@ export async function setupSubscription(o: SetupOptions): Promise<{ group: strin
       for (const f of planned) {
         // Already in place: nothing to write (an update of a group's second filter is refused by some emulators).
         if (existing.some((e) => e.filterName === f.filterName && (e.filterPattern ?? '') === f.filterPattern && e.destinationArn === destinationArn)) continue;
-        await logs.send(new PutSubscriptionFilterCommand({ logGroupName: group, filterName: f.filterName, filterPattern: f.filterPattern, destinationArn, roleArn: o.destinationArn ? undefined : o.roleArn }));
+        // ByLogStream (AWS's default, said explicitly): a log stream's events and their duplicates stay in one shard.
+        await logs.send(new PutSubscriptionFilterCommand({ logGroupName: group, filterName: f.filterName, filterPattern: f.filterPattern, destinationArn, roleArn: o.destinationArn ? undefined : o.roleArn, distribution: 'ByLogStream' }));
       }
       out.push({ group, filters: planned, destinationArn });
     }

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { noHealth } from '../../../src/component.js';
-import type { SinkRecord } from '../../../src/sink/sink.js';
+import { NotOwnedError, type SinkRecord } from '../../../src/sink/sink.js';
 import { LinseedError, type BulkAnswer, type LinseedClient, type ReadAnswer, type ReadQuery } from '../../../src/sink/linseed/client.js';
 import { LinseedSink } from '../../../src/sink/linseed/linseed-sink.js';
+import { LinseedByCluster } from '../../../src/sink/linseed/by-cluster.js';
 import { DeliveredSet } from '../../../src/sink/linseed/delivered-set.js';
 import { compilePolicy, DEFAULT_POLICY } from '../../../src/transform/policy.js';
 import { transformBatch } from '../../../src/transform/transform-batch.js';
@@ -316,5 +317,59 @@ describe('the Linseed sink after an aborted request', () => {
     const sink = sinkOver(new FakeLinseed(), 0);
     for (let i = 0; i < 50; i++) await sink.write(records(1, i), signal);
     expect((sink as unknown as { unsettled: unknown[] }).unsettled.length).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('the Linseed sink with several replicas (push mode)', () => {
+  /** Two replicas' sinks over one Linseed: `b` knows the range from a write of its own, then takes over `a`'s shard and replays what `a` wrote. */
+  const takeover = async (told: boolean) => {
+    const linseed = new FakeLinseed();
+    const [a, b] = [sinkOver(linseed), sinkOver(linseed)];
+    await b.write(records(2), signal);
+    const replayed = records(5, 1);
+    await a.write(replayed, signal);
+    if (told) await b.othersMayHaveWritten();
+    const outcomes = await b.write(replayed, signal);
+    return { linseed, outcomes: outcomes.map((o) => o.result) };
+  };
+
+  it('reads back before writing a shard taken over from another replica: what that replica stored is not sent again', async () => {
+    const { linseed, outcomes } = await takeover(true);
+    expect(outcomes).toEqual(Array(5).fill('already-stored'));
+    expect(linseed.docs).toHaveLength(7);
+  });
+
+  it('without being told, trusts what it knows and stores the other replica\'s lines twice (why the source tells it)', async () => {
+    const { linseed } = await takeover(false);
+    expect(linseed.docs).toHaveLength(12);
+  });
+
+  it('writes nothing once the batch is no longer its own (a lapsed lease), and says so', async () => {
+    const linseed = new FakeLinseed();
+    const sink = sinkOver(linseed);
+    await expect(sink.write(records(3), signal, { stillOwned: () => false })).rejects.toThrow(NotOwnedError);
+    expect(linseed.bulks).toBe(0);
+  });
+
+  it('sends each cluster its own records under its own x-cluster-id, and answers in the order of the batch', async () => {
+    const byCluster = new Map<string | undefined, FakeLinseed>();
+    const sink = new LinseedByCluster({
+      settings: { endpoint: 'https://linseed', certFile: 'c', keyFile: 'k', tokenFile: 't', clusterId: 'configured' },
+      clientFor: (s) => (byCluster.get(s.clusterId) ?? byCluster.set(s.clusterId, new FakeLinseed()).get(s.clusterId)!) as unknown as LinseedClient,
+      log: pino({ level: 'silent' }),
+      health: noHealth,
+      visibleAfterMs: 0,
+    });
+    const clusterOf = (i: number) => (['east', 'west', undefined] as const)[i % 3];
+    const batch = records(9).map((r, i) => ({ ...r, event: { ...r.event, cluster: clusterOf(i) } }));
+    await sink.write(batch.slice(0, 3), signal);
+    const outcomes = await sink.write(batch, signal);
+    expect(outcomes.map((o) => o.result)).toEqual(batch.map((_, i) => (i < 3 ? 'already-stored' : 'stored')));
+    const keysIn = (cluster: string) => byCluster.get(cluster)!.docs.map((d) => d.auditID).sort();
+    const want = (pick: (i: number) => boolean) => batch.filter((_, i) => pick(i)).map((r) => (r.document as { auditID: string }).auditID).sort();
+    expect(keysIn('east')).toEqual(want((i) => i % 3 === 0));
+    expect(keysIn('west')).toEqual(want((i) => i % 3 === 1));
+    expect(keysIn('configured')).toEqual(want((i) => i % 3 === 2));
+    expect(sink.stats.bulkRequests).toBe(6);
   });
 });

@@ -52,3 +52,62 @@ describe('lease coordinator', () => {
     expect(table.replicas).toEqual({});
   });
 });
+
+describe('lease coordinator: who may write', () => {
+  it('may write a shard only under the counter it holds, and no longer once a renewal interval short of the lease time has passed without renewing', async () => {
+    let now = 1_000_000;
+    const c = new LeaseCoordinator({ store: new MemoryLeaseStore(), identity: 'me', leaseMs: 6_000, listShards, log, now: () => now });
+    await c.renew();
+    const counter = c.holding().get('s0')!.counter;
+    expect(c.mayWrite('s0', counter)).toBe(true);
+    expect(c.mayWrite('s0', counter + 1)).toBe(false);
+    expect(c.mayWrite('s1', counter)).toBe(false);
+    now += 3_999;
+    expect(c.mayWrite('s0', counter)).toBe(true);
+    now += 1;
+    // Still holding (others wait the whole lease time), but a write now could land after they took it.
+    expect(c.holding().has('s0')).toBe(true);
+    expect(c.mayWrite('s0', counter)).toBe(false);
+    await c.renew();
+    expect(c.mayWrite('s0', counter)).toBe(true);
+  });
+});
+
+describe('lease coordinator: taking a shard from a live replica', () => {
+  it('reads a shard taken from a live replica only a lease time later, by when that replica no longer writes it', async () => {
+    let now = 1_000_000;
+    const store = new MemoryLeaseStore();
+    const two = async () => [
+      { shardId: 's0', parents: [] },
+      { shardId: 's1', parents: [] },
+    ];
+    const first = new LeaseCoordinator({ store, identity: 'first', leaseMs: 6_000, listShards: two, log, now: () => now });
+    const joiner = new LeaseCoordinator({ store, identity: 'joiner', leaseMs: 6_000, listShards: two, log, now: () => now });
+    await first.renew();
+    expect([...first.holding().keys()]).toEqual(['s0', 's1']);
+    await joiner.renew();
+    const taken = (await store.read()).table.shards.s0!.owner === 'joiner' ? 's0' : 's1';
+    const counter = first.holding().get(taken)!.counter;
+    // Taken, but not read yet: `first` does not know before its next renewal.
+    expect(joiner.holding().size).toBe(0);
+    expect(first.mayWrite(taken, counter)).toBe(true);
+    now += 2_000;
+    await first.renew();
+    expect(first.mayWrite(taken, counter)).toBe(false);
+    expect(joiner.holding().size).toBe(0);
+    now += 4_000;
+    expect([...joiner.holding().keys()]).toEqual([taken]);
+  });
+
+  it('reads at once a shard whose owner died (its heartbeat stood still for the lease time)', async () => {
+    let now = 1_000_000;
+    const store = new MemoryLeaseStore();
+    const dead = new LeaseCoordinator({ store, identity: 'dead', leaseMs: 6_000, listShards, log, now: () => now });
+    const next = new LeaseCoordinator({ store, identity: 'next', leaseMs: 6_000, listShards, log, now: () => now });
+    await dead.renew();
+    await next.renew();
+    now += 6_001;
+    await next.renew();
+    expect([...next.holding().keys()]).toEqual(['s0']);
+  });
+});

@@ -4,8 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, DescribeSubscriptionFiltersCommand, PutLogEventsCommand, PutSubscriptionFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
+import { CloudWatchLogsClient, CreateLogGroupCommand, DescribeSubscriptionFiltersCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeStreamSummaryCommand, KinesisClient, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, MergeShardsCommand } from '@aws-sdk/client-kinesis';
 import type { Client } from '@elastic/elasticsearch';
 import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
@@ -22,11 +22,12 @@ import { freePort, REPO_ROOT, runCli, startCli, type RunningCli } from '../../su
 import { compileFilterPattern } from '../../../src/source/cloudwatch/filter-pattern.js';
 import { loadCorpus } from '../../support/corpus.js';
 import { elasticClient, eventually, keyCounts } from '../../support/elastic.js';
+import { AUDIT_STREAMS, AuditFeed, OTHER_STREAM, openShards, PUSH_CREDS, PUSH_REGION, replicaEnv, splitShard, subscribedStream } from '../../support/push.js';
 import { uniqueCluster } from '../../support/scenario.js';
 
 const NS = 'tigera-operator';
-const REGION = 'us-west-2';
-const creds = { accessKeyId: 'test', secretAccessKey: 'test' };
+const REGION = PUSH_REGION;
+const creds = PUSH_CREDS;
 const LEASE = '6s';
 
 /**
@@ -45,10 +46,7 @@ describe('push mode through a Kinesis stream', () => {
   const stream = uniqueCluster('audit-stream');
   const clusters = [uniqueCluster('east'), uniqueCluster('west')];
   const unmapped = uniqueCluster('unmapped');
-  const groups = clusters.map((c) => `/aws/eks/${c}/cluster`);
-  const auditStreams = ['kube-apiserver-audit-0a1b2c', 'kube-apiserver-audit-3d4e5f'];
-  const otherStream = 'kube-apiserver-6a7b8c';
-  const expected = new Map<string, Set<string>>(clusters.map((c) => [c, new Set<string>()]));
+  let feed: AuditFeed;
   const running = new Map<string, RunningCli>();
   const ports = new Map<string, number>();
   const corpus = loadCorpus();
@@ -63,96 +61,23 @@ describe('push mode through a Kinesis stream', () => {
     return new ConfigMapLeaseStore(kc, NS, stream);
   };
 
-  /** Puts `perStream` corpus events (each its own, by a fresh auditID) into every stream of every group; notes what the forwarder must index. */
-  const putEvents = async (perStream: number) => {
-    for (const [i, group] of groups.entries()) {
-      for (const logStream of [...auditStreams, otherStream]) {
-        const now = Date.now();
-        const messages = Array.from({ length: perStream }, () => {
-          const event = JSON.parse(corpus[corpusAt++ % corpus.length]!.line) as Record<string, unknown>;
-          return JSON.stringify({ ...event, auditID: randomUUID() });
-        });
-        await logs.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: logStream, logEvents: messages.map((message, n) => ({ timestamp: now + n, message })) }));
-        if (logStream === otherStream) continue;
-        const events: SourceEvent[] = messages.map((message, n) => ({ group, stream: logStream, eventId: `${n}`, timestamp: now + n, ingestionTime: now + n, message }));
-        for (const r of transformBatch(events, { policy }).records) if (r.kind === 'audit') expected.get(clusters[i]!)!.add(r.key);
-      }
-    }
-  };
+  const putEvents = (perStream: number) => feed.put(perStream);
 
   const forwarder = async (pod: string, extra: Record<string, string> = {}) => {
     const port = await freePort();
     ports.set(pod, port);
     const run = startCli(['run'], {
-      EKS_FORWARDER_SOURCE: 'kinesis',
-      EKS_FORWARDER_KINESIS_STREAM: stream,
-      EKS_FORWARDER_KINESIS_LEASE: LEASE,
-      EKS_FORWARDER_KINESIS_IDLE_POLL: '300ms',
-      AWS_REGION: REGION,
-      AWS_ACCESS_KEY_ID: creds.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
-      AWS_ENDPOINT_URL: ls.url,
-      AWS_EC2_METADATA_DISABLED: 'true',
-      KUBECONFIG: saKubeconfig,
-      EKS_FORWARDER_NAMESPACE: NS,
-      POD_NAME: pod,
-      EKS_FORWARDER_HTTP_PORT: String(port),
+      ...replicaEnv({ endpoint: ls.url, stream, kubeconfig: saKubeconfig, namespace: NS, pod, port, lease: LEASE }),
       ELASTIC_URL: process.env.ELASTIC_URL,
       ELASTIC_INDEX_SUFFIX: unmapped,
-      EKS_FORWARDER_STATE_DIR: mkdtempSync(path.join(os.tmpdir(), 'eksfwd-state-')),
-      HOME: mkdtempSync(path.join(os.tmpdir(), 'eksfwd-home-')),
       ...extra,
     });
     running.set(pod, run);
     return run;
   };
 
-  /** Every cluster's index holds exactly its expected documents, each once. */
-  const exact = async () => {
-    for (const c of clusters) {
-      const counts = await keyCounts(es, `tigera_secure_ee_audit_kube.${c}.*`);
-      const want = expected.get(c)!;
-      if (counts.size !== want.size || [...want].some((k) => counts.get(k) !== 1)) return false;
-    }
-    return true;
-  };
-
-  const report = async () => {
-    const out: Record<string, unknown> = {};
-    for (const c of clusters) {
-      const counts = await keyCounts(es, `tigera_secure_ee_audit_kube.${c}.*`);
-      const want = expected.get(c)!;
-      out[c] = {
-        expected: want.size,
-        indexed: counts.size,
-        missing: [...want].filter((k) => !counts.has(k)).length,
-        unexpected: [...counts.keys()].filter((k) => !want.has(k)).length,
-        duplicated: [...counts.values()].filter((n) => n > 1).length,
-      };
-    }
-    return out;
-  };
-
-  const openShards = async () => {
-    const shards = (await kinesis.send(new ListShardsCommand({ StreamName: stream }))).Shards ?? [];
-    return shards.filter((s) => s.SequenceNumberRange?.EndingSequenceNumber === undefined);
-  };
-
-  /** A stream of `shards` shards, active, fed by a subscription filter of each group (its log streams created). */
-  const subscribedStream = async (name: string, shards: number, logGroups: string[], logStreams: string[]) => {
-    await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
-    let arn = '';
-    await eventually(async () => {
-      const d = (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary!;
-      arn = d.StreamARN!;
-      return d.StreamStatus === 'ACTIVE';
-    }, `stream ${name} to be active`);
-    for (const group of logGroups) {
-      await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
-      for (const s of logStreams) await logs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: s }));
-      await logs.send(new PutSubscriptionFilterCommand({ logGroupName: group, filterName: 'eks-log-forwarder', filterPattern: '', destinationArn: arn, roleArn: 'arn:aws:iam::000000000000:role/cloudwatch-logs-to-kinesis' }));
-    }
-  };
+  const exact = () => feed.exact(es);
+  const report = () => feed.report(es);
 
   /** The push-mode manifests as kustomize renders them, in a file for `kubectl apply -f`. */
   const writeOverlay = () => {
@@ -181,7 +106,8 @@ describe('push mode through a Kinesis stream', () => {
         'current-context': 'test',
       }),
     );
-    await subscribedStream(stream, 4, groups, [...auditStreams, otherStream]);
+    feed = new AuditFeed(logs, clusters);
+    await subscribedStream({ kinesis, logs }, stream, 4, feed.groups, [...AUDIT_STREAMS, OTHER_STREAM]);
   });
 
   afterAll(async () => {
@@ -227,7 +153,7 @@ describe('push mode through a Kinesis stream', () => {
 
     // Nothing of the other streams, nothing in the index of the configured suffix.
     expect(await keyCounts(es, `tigera_secure_ee_audit_kube.${unmapped}.*`)).toEqual(new Map());
-    expect(await report()).toEqual(Object.fromEntries(clusters.map((c) => [c, { expected: expected.get(c)!.size, indexed: expected.get(c)!.size, missing: 0, unexpected: 0, duplicated: 0 }])));
+    expect(await report()).toEqual(feed.exactReport());
   });
 
   it('takes over the shards of a killed replica within the lease time, and a new one joins: nothing lost, nothing twice', async () => {
@@ -252,31 +178,25 @@ describe('push mode through a Kinesis stream', () => {
       return owners.every((o) => o === 'replica-b' || o === 'replica-c' || o === 'replica-d') && new Set(owners).size === 3;
     }, 'replica-d taking its share', 60_000);
     await eventually(exact, 'the events put after the join indexed exactly', 120_000);
-    const final = await report();
-    for (const c of clusters) expect(final[c]).toEqual({ expected: expected.get(c)!.size, indexed: expected.get(c)!.size, missing: 0, unexpected: 0, duplicated: 0 });
+    expect(await report()).toEqual(feed.exactReport());
   });
 
   it('reads a split shard to its end before its children, while events flow', async () => {
-    const [parent] = await openShards();
-    const range = parent!.HashKeyRange!;
-    const middle = (BigInt(range.StartingHashKey!) + BigInt(range.EndingHashKey!)) / 2n;
     await putEvents(20);
-    await kinesis.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: parent!.ShardId!, NewStartingHashKey: middle.toString() }));
-    await eventually(async () => (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }))).StreamDescriptionSummary!.StreamStatus === 'ACTIVE', 'the stream active after the split');
+    const parent = await splitShard(kinesis, stream);
     await putEvents(20);
     await eventually(async () => {
       const { table } = await leaseStore().read();
-      const lease = table.shards[parent!.ShardId!];
-      const children = Object.entries(table.shards).filter(([, s]) => s.parents.includes(parent!.ShardId!));
+      const lease = table.shards[parent];
+      const children = Object.entries(table.shards).filter(([, s]) => s.parents.includes(parent));
       return lease?.finished === true && children.length === 2 && children.every(([, s]) => s.owner !== undefined);
     }, 'the parent finished and both children owned', 90_000);
     await eventually(exact, 'the events put around the split indexed exactly', 120_000);
-    const final = await report();
-    for (const c of clusters) expect(final[c]).toEqual({ expected: expected.get(c)!.size, indexed: expected.get(c)!.size, missing: 0, unexpected: 0, duplicated: 0 });
+    expect(await report()).toEqual(feed.exactReport());
   });
 
   it('reads two merged shards to their ends before the shard they became, while events flow', async () => {
-    const open = (await openShards()).sort((a, b) => (BigInt(a.HashKeyRange!.StartingHashKey!) < BigInt(b.HashKeyRange!.StartingHashKey!) ? -1 : 1));
+    const open = (await openShards(kinesis, stream)).sort((a, b) => (BigInt(a.HashKeyRange!.StartingHashKey!) < BigInt(b.HashKeyRange!.StartingHashKey!) ? -1 : 1));
     const pair = open.findIndex((s, i) => i + 1 < open.length && BigInt(s.HashKeyRange!.EndingHashKey!) + 1n === BigInt(open[i + 1]!.HashKeyRange!.StartingHashKey!));
     expect(pair).toBeGreaterThanOrEqual(0);
     const [left, right] = [open[pair]!, open[pair + 1]!];
@@ -290,8 +210,7 @@ describe('push mode through a Kinesis stream', () => {
       return table.shards[left.ShardId!]?.finished === true && table.shards[right.ShardId!]?.finished === true && merged.length === 1 && merged[0]![1].owner !== undefined;
     }, 'both parents finished and the merged shard owned', 90_000);
     await eventually(exact, 'the events put around the merge indexed exactly', 120_000);
-    const final = await report();
-    for (const c of clusters) expect(final[c]).toEqual({ expected: expected.get(c)!.size, indexed: expected.get(c)!.size, missing: 0, unexpected: 0, duplicated: 0 });
+    expect(await report()).toEqual(feed.exactReport());
   });
 
   it('starts a shard without a checkpoint AT_TIMESTAMP: what arrived before the time is skipped, what came after is delivered once', async () => {
@@ -299,7 +218,7 @@ describe('push mode through a Kinesis stream', () => {
     const cluster = uniqueCluster('attime');
     const group = `/aws/eks/${cluster}/cluster`;
     const logStream = 'kube-apiserver-audit-a7a7';
-    await subscribedStream(atStream, 1, [group], [logStream]);
+    await subscribedStream({ kinesis, logs }, atStream, 1, [group], [logStream]);
     const put = async (n: number) => {
       const now = Date.now();
       // Events the policy keeps, so each side of the start time has documents to count.
