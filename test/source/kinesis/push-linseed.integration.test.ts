@@ -1,5 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Client } from '@elastic/elasticsearch';
@@ -8,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as localstack from '../../../scripts/services/localstack.js';
 import type { Service } from '../../../scripts/services/cache.js';
 import { ConfigMapLeaseStore } from '../../../src/source/kinesis/lease-store.js';
-import { freePort, startCli, type RunningCli } from '../../support/cli.js';
+import { freePort, REPO_ROOT, startCli, type RunningCli } from '../../support/cli.js';
 import { elasticClient, eventually } from '../../support/elastic.js';
 import { startLinseedWorld, type LinseedWorld } from '../../support/linseed.js';
 import { AUDIT_STREAMS, AuditFeed, OTHER_STREAM, PUSH_CREDS, PUSH_REGION, replicaEnv, shardOwners, splitShard, subscribedStream } from '../../support/push.js';
@@ -38,7 +41,8 @@ const LEASE = '6s';
  * not checkpoint, another replays after taking the shard over, and only the sink's read back
  * keeps it from being stored twice. Two clusters' log groups feed one stream (LocalStack); each
  * cluster's events go to Linseed (the emulator, authenticating against a real kube-apiserver)
- * under its own x-cluster-id.
+ * under its own x-cluster-id. The replicas run under deploy/overlays/kinesis-linseed's
+ * ServiceAccount, with what that overlay grants and nothing more.
  */
 describe('push mode through Linseed', () => {
   let ls: Service;
@@ -50,6 +54,9 @@ describe('push mode through Linseed', () => {
   const stream = uniqueCluster('linseed-stream');
   const running = new Map<string, RunningCli>();
 
+  /** The overlay's ServiceAccount: its token reaches both the lease ConfigMap and Linseed. */
+  const account = { kubeconfig: '', tokenFile: '' };
+
   const leaseStore = () => {
     const kc = new KubeConfig();
     kc.loadFromFile(world.kube.kubeconfig);
@@ -58,7 +65,11 @@ describe('push mode through Linseed', () => {
 
   const replica = async (pod: string) => {
     const { LINSEED_CLUSTER_ID: _none, ...linseedEnv } = world.env;
-    const env = { ...replicaEnv({ endpoint: ls.url, stream, kubeconfig: world.kube.kubeconfig, namespace: NS, pod, port: await freePort(), lease: LEASE }), ...linseedEnv };
+    const env = {
+      ...replicaEnv({ endpoint: ls.url, stream, kubeconfig: account.kubeconfig, namespace: NS, pod, port: await freePort(), lease: LEASE }),
+      ...linseedEnv,
+      LINSEED_TOKEN: account.tokenFile,
+    };
     running.set(pod, startCli(['run'], env));
   };
 
@@ -75,7 +86,26 @@ describe('push mode through Linseed', () => {
     es = elasticClient();
     kinesis = new KinesisClient({ region: PUSH_REGION, endpoint: ls.url, credentials: PUSH_CREDS });
     logs = new CloudWatchLogsClient({ region: PUSH_REGION, endpoint: ls.url, credentials: PUSH_CREDS });
-    execFileSync('kubectl', ['--kubeconfig', world.kube.kubeconfig, 'create', 'namespace', NS], { stdio: 'pipe' });
+    // deploy/overlays/kinesis-linseed as it is, run under its ServiceAccount.
+    const kubectl = (args: string[], input?: string) => execFileSync('kubectl', ['--kubeconfig', world.kube.kubeconfig, ...args], { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
+    kubectl(['create', 'namespace', NS]);
+    kubectl(['apply', '-f', '-'], execFileSync('kubectl', ['kustomize', path.join(REPO_ROOT, 'deploy/overlays/kinesis-linseed')], { encoding: 'utf8' }));
+    const token = kubectl(['-n', NS, 'create', 'token', 'eks-log-forwarder', '--duration=2h']).trim();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'eksfwd-sa-'));
+    account.tokenFile = path.join(dir, 'token');
+    writeFileSync(account.tokenFile, token, { mode: 0o600 });
+    account.kubeconfig = path.join(dir, 'kubeconfig');
+    writeFileSync(
+      account.kubeconfig,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'test', cluster: { server: world.kube.url, 'certificate-authority': world.kube.caFile } }],
+        users: [{ name: 'eks-log-forwarder', user: { token } }],
+        contexts: [{ name: 'test', context: { cluster: 'test', user: 'eks-log-forwarder', namespace: NS } }],
+        'current-context': 'test',
+      }),
+    );
     feed = new AuditFeed(logs, clustersOverShards(4));
     await subscribedStream({ kinesis, logs }, stream, 4, feed.groups, [...AUDIT_STREAMS, OTHER_STREAM]);
   });
