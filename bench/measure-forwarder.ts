@@ -64,7 +64,7 @@ export interface ForwarderRun {
   indexedDocs: number;
   eventsPerSecond: number;
   mbPerSecond: number;
-  /** Peak RSS of the forwarder process: its own getrusage at exit, else /proc VmHWM (MB). */
+  /** Peak RSS of the forwarder process: its own VmHWM at exit (probe.mjs), else the last /proc sample's (MB). */
   peakRssMb: number;
   /** RSS of tsx's esbuild helper process (not the forwarder's own memory). */
   helperRssMb: number;

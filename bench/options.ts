@@ -25,7 +25,16 @@ export interface BenchOptions {
   /** linseed-set phase: documents a second already stored, and over how many minutes (the delivered set reads them all back). */
   setRate: number;
   setMinutes: number;
-  /** Phases to leave out (comma separated: read,warmup,write,heavy,build,backfill,backfill2,tsx,run,memory,scale,verify-scale,prefilter,slices,linseed,linseed-set,idle,latency,live,otel). */
+  /** push phase: replica counts to run over the stream's shards (default 1,2,4), the shards (default 4), and audit events per subscription record (default 50). */
+  pushReplicas: number[];
+  /** push phase: audit events in the stream (default 200,000 with --quick, else 1,000,000). */
+  pushEvents: number;
+  pushShards: number;
+  pushRecordEvents: number;
+  /** push-latency phase: replicas sharing the shards (default 2), and their EKS_FORWARDER_KINESIS_IDLE_POLL in ms (default: the forwarder's, 1 s). */
+  pushLatencyReplicas: number;
+  pushIdlePollMs?: number;
+  /** Phases to leave out (comma separated: read,warmup,write,heavy,build,backfill,backfill2,tsx,run,memory,scale,verify-scale,prefilter,slices,linseed,linseed-set,idle,latency,live,otel,push,push-latency). */
   skip: Set<string>;
   /** node's flags for the forwarder processes (e.g. --max-old-space-size=96, --cpu-prof), to try V8 settings or profile. */
   nodeArgs: string[];
@@ -36,8 +45,9 @@ export interface BenchOptions {
 const USAGE = `npm run bench -- [--quick] [--events N] [--streams N] [--mutation-share X] [--payload-bytes N]
                  [--seed N] [--skip-seed] [--scale] [--slices N] [--latency-rate N] [--latency-seconds N]
                  [--live-rate N] [--live-minutes N] [--set-rate N] [--set-minutes N]
+                 [--push-events N] [--push-replicas 1,2,4] [--push-shards N] [--push-record-events N] [--push-latency-replicas N] [--push-idle-poll MS]
                  [--node-args='--max-old-space-size=96 --cpu-prof'] [--rerender results/<file>.json]
-                 [--skip read,warmup,write,heavy,build,backfill,backfill2,tsx,run,memory,scale,verify-scale,prefilter,slices,linseed,linseed-set,idle,latency,live,otel]`;
+                 [--skip read,warmup,write,heavy,build,backfill,backfill2,tsx,run,memory,scale,verify-scale,prefilter,slices,linseed,linseed-set,idle,latency,live,otel,push,push-latency]`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -58,6 +68,12 @@ export function parseOptions(argv: string[]): BenchOptions {
       'live-minutes': { type: 'string' },
       'set-rate': { type: 'string' },
       'set-minutes': { type: 'string' },
+      'push-events': { type: 'string' },
+      'push-replicas': { type: 'string', default: '1,2,4' },
+      'push-shards': { type: 'string', default: '4' },
+      'push-record-events': { type: 'string', default: '50' },
+      'push-latency-replicas': { type: 'string', default: '2' },
+      'push-idle-poll': { type: 'string' },
       skip: { type: 'string', default: '' },
       rerender: { type: 'string' },
       'node-args': { type: 'string' },
@@ -94,6 +110,12 @@ export function parseOptions(argv: string[]): BenchOptions {
     // The issue's figure seeds 1.8M documents first; --quick only shows the phase works.
     setRate: int('set-rate', values['set-rate'] ?? (quick ? '100' : String(SET_RATE)), 1),
     setMinutes: int('set-minutes', values['set-minutes'] ?? (quick ? '5' : String(SET_MINUTES)), 1),
+    pushReplicas: values['push-replicas']!.split(',').map((x) => int('push-replicas', x.trim(), 1)),
+    pushEvents: int('push-events', values['push-events'] ?? (quick ? '200000' : '1000000'), 1000),
+    pushShards: int('push-shards', values['push-shards'], 1),
+    pushRecordEvents: int('push-record-events', values['push-record-events'], 1),
+    pushLatencyReplicas: int('push-latency-replicas', values['push-latency-replicas'], 1),
+    pushIdlePollMs: values['push-idle-poll'] === undefined ? undefined : int('push-idle-poll', values['push-idle-poll'], 1),
     rerender: values.rerender,
     nodeArgs: (values['node-args'] ?? '').split(/\s+/).filter(Boolean),
     skip: new Set(values.skip!.split(',').map((s) => s.trim()).filter(Boolean)),

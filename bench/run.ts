@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { DeleteLogGroupCommand, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { Client } from '@elastic/elasticsearch';
 import { startServices, type RunningServices } from '../scripts/services/index.js';
+import * as kubeApiserver from '../scripts/services/kube-apiserver.js';
 import { auditIndexPrefix } from '../src/sink/elasticsearch/index-names.js';
 import { auditTemplateName, deadLetterTemplateName } from '../src/sink/elasticsearch/index-template.js';
 import { deadLetterIndex } from '../test/support/scenario.js';
@@ -16,6 +17,7 @@ import { buildCompiled, measureForwarder, measureIdle, type ForwarderRun, type F
 import { measureLatency } from './measure-latency.js';
 import { measureLinseed } from './measure-linseed.js';
 import { measureLive } from './measure-live.js';
+import { dropLeases, measurePushLatency, measurePushThroughput, type PushKube } from './measure-push.js';
 import { describeSetMemory, measureDeliveredSetMemory } from './measure-set-memory.js';
 import { measureVerify, type VerifyRun } from './measure-verify.js';
 import { forwarderPageLimit, measureRead, plainClient } from './measure-read.js';
@@ -80,6 +82,21 @@ async function main(): Promise<void> {
     return s;
   };
   const cw = plainClient(cloudwatch);
+  // Push mode keeps its leases in a ConfigMap: the kube-apiserver named in the environment
+  // (`tsx scripts/services/kube-cli.ts up` prints KUBECONFIG and KUBE_API_URL), else a private one.
+  let kube: (PushKube & { stop?: () => Promise<void> }) | undefined;
+  const pushKube = async (): Promise<PushKube> => {
+    if (kube) return kube;
+    if (process.env.KUBECONFIG && process.env.KUBE_API_URL) return (kube = { kubeconfig: process.env.KUBECONFIG });
+    say('starting a private kube-apiserver for the push phases (their lease table is a ConfigMap)');
+    const k = await kubeApiserver.start();
+    kube = { kubeconfig: k.kubeconfig, stop: () => k.stop() };
+    return kube;
+  };
+  const register = (s: string) => {
+    created.suffixes.push(s);
+    return s;
+  };
 
   try {
     // The compiled CLI, as the image runs it: every forwarder row but the tsx one uses it.
@@ -242,6 +259,27 @@ async function main(): Promise<void> {
       }),
     );
 
+    // 5b. Push mode: replicas sharing a Kinesis stream's shards (synthetic stream, real leases), and its latency.
+    results.push = await phase('push', async () => {
+      const k = await pushKube();
+      say(`   ${opts.pushEvents} events over ${opts.pushShards} shards, ${opts.pushReplicas.join(', ')} replica(s), ${os.cpus().length} cores`);
+      try {
+        return await measurePushThroughput({ elastic: elastic!, kube: k, name: `${runId}-push`, indexSuffix: register, shards: opts.pushShards, eventsPerRecord: opts.pushRecordEvents, nodeArgs: opts.nodeArgs, events: opts.pushEvents, replicaCounts: opts.pushReplicas, say });
+      } finally {
+        await dropLeases(k);
+      }
+    });
+    results.pushLatency = await phase('push-latency', async () => {
+      const k = await pushKube();
+      try {
+        const r = await measurePushLatency({ elastic: elastic!, kube: k, name: `${runId}-plat`, indexSuffix: register, shards: opts.pushShards, eventsPerRecord: opts.pushRecordEvents, nodeArgs: opts.nodeArgs, replicas: opts.pushLatencyReplicas, idlePollMs: opts.pushIdlePollMs, rate: opts.latencyRate, seconds: opts.latencySeconds, say });
+        say(`   push: p50 ${n(r.p50Ms)} ms, p99 ${n(r.p99Ms)} ms, max ${n(r.maxMs)} ms; ${r.found}/${r.tracked} found, peak RSS ${r.peakRssMb.map(n).join('/')} MB`);
+        return r;
+      } finally {
+        await dropLeases(k);
+      }
+    });
+
     // 6. `run` at the defaults (and at 5 s) on a live group with late arrivals, beside the OpenTelemetry receiver.
     results.live = await phase('live', async () => {
       const receiver = await peerReceiver();
@@ -261,6 +299,7 @@ async function main(): Promise<void> {
     await cleanUp(cw, elastic, created);
     cw.destroy();
     if (services) await services.stop();
+    await kube?.stop?.();
   }
 
   /** The peer's collector, built into the cache on first use; or why it cannot run. */
