@@ -540,7 +540,7 @@ export async function measurePushLatency(
       shards: c.shards,
       ratePerSecond: c.rate,
       seconds: c.seconds,
-      idlePollMs: c.idlePollMs ?? 1000,
+      idlePollMs: c.idlePollMs ?? 500,
       put,
       tracked,
       found: sorted.length,

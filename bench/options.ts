@@ -31,7 +31,7 @@ export interface BenchOptions {
   pushEvents: number;
   pushShards: number;
   pushRecordEvents: number;
-  /** push-latency phase: replicas sharing the shards (default 2), and their EKS_FORWARDER_KINESIS_IDLE_POLL in ms (default: the forwarder's, 1 s). */
+  /** push-latency phase: replicas sharing the shards (default 2), and their EKS_FORWARDER_KINESIS_IDLE_POLL in ms (default: the forwarder's, 500 ms). */
   pushLatencyReplicas: number;
   pushIdlePollMs?: number;
   /** Phases to leave out (comma separated: read,warmup,write,heavy,build,backfill,backfill2,tsx,run,memory,scale,verify-scale,prefilter,slices,linseed,linseed-set,idle,latency,live,otel,push,push-latency). */

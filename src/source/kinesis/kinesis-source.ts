@@ -15,6 +15,8 @@ import { decodeSubscriptionRecord } from './subscription-record.js';
 /** Kinesis's per-shard read limits: 5 GetRecords a second, 2 MB a second. */
 const MIN_CALL_SPACING_MS = 200;
 const SHARD_BYTES_PER_SECOND = 2 * 1024 * 1024;
+/** Event text in one batch, at most (a single record's events stay together: it is the unit of a checkpoint). */
+const BATCH_BYTES = 2 * 1024 * 1024;
 
 /** One shard's reading, as this replica sees it. */
 export interface ShardStats {
@@ -164,23 +166,37 @@ export class KinesisSource implements Source<KinesisPosition> {
       const [shardId, reader] = next!;
       const got = await this.getRecords(shardId, reader, control);
       if (!got) continue;
-      const { events, lastSequence, closed } = got;
-      const shard = position.shards[shardId] ?? { counter: reader.counter };
-      position = {
-        shards: { ...position.shards, [shardId]: { counter: reader.counter, sequence: lastSequence ?? shard.sequence, ...(closed ? { finished: true } : {}) } },
-      };
-      if (events.length > 0 || lastSequence !== undefined || closed) {
-        const s = this.o.stats.shard(shardId, me);
+      const { records, closed } = got;
+      if (records.length === 0 && !closed) continue;
+      const s = this.o.stats.shard(shardId, me);
+      // Decoded a slice at a time: one answer holds up to 10 MB of gzip'd events, and memory
+      // must follow the slice (about what one FilterLogEvents page holds), not the answer.
+      let events: SourceEvent[] = [];
+      let bytes = 0;
+      for (let i = 0; i < Math.max(records.length, 1); i++) {
+        const rec = records[i];
+        for (const e of rec ? this.decode(shardId, rec) : []) {
+          events.push(e);
+          bytes += e.message.length;
+        }
+        const last = i >= records.length - 1;
+        if (!last && bytes < BATCH_BYTES) continue;
+        const shard = position.shards[shardId] ?? { counter: reader.counter };
+        position = {
+          shards: { ...position.shards, [shardId]: { counter: reader.counter, sequence: rec?.SequenceNumber ?? shard.sequence, ...(last && closed ? { finished: true } : {}) } },
+        };
         s.events += events.length;
         const { counter, taken } = reader;
         reader.taken = false;
         yield { events, position, othersMayHaveWritten: taken, stillOwned: () => this.o.leases.mayWrite(shardId, counter) };
+        events = [];
+        bytes = 0;
       }
     }
   }
 
   /** One GetRecords on a shard, within its limits; undefined when it must wait (throttled, iterator renewed). */
-  private async getRecords(shardId: string, r: ShardReader, control: ReadControl): Promise<{ events: SourceEvent[]; lastSequence?: string; closed: boolean } | undefined> {
+  private async getRecords(shardId: string, r: ShardReader, control: ReadControl): Promise<{ records: _Record[]; closed: boolean } | undefined> {
     const { client, settings, stats, log, health } = this.o;
     const ref = streamRef(settings.stream);
     try {
@@ -221,7 +237,7 @@ export class KinesisSource implements Source<KinesisPosition> {
       }
       const lastSequence = records.at(-1)?.SequenceNumber;
       if (lastSequence) r.after = lastSequence;
-      return { events: records.flatMap((rec) => this.decode(shardId, rec)), lastSequence, closed };
+      return { records, closed };
     } catch (err) {
       if (control.signal.aborted) throw err;
       const name = (err as { name?: string }).name;
