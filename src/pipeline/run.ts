@@ -46,7 +46,8 @@ export async function runLoop<P>(p: Pipeline<P>, store: CheckpointStore, control
       if (control.signal.aborted) break;
       // Another writer owns the checkpoint now (a new leader): this process must not go on.
       if ((err as Error).name === 'StaleCheckpointError') throw err;
-      p.log.error({ err: errorText(err) }, 'cycle failed; will retry at the next interval');
+      if ((err as Error).name === 'NotOwnedError') p.log.warn({ err: errorText(err) }, 'a batch was no longer this replica\'s to write; reading again from the checkpoints');
+      else p.log.error({ err: errorText(err) }, 'cycle failed; will retry at the next interval');
       const saved = (await store.load()) as Checkpoint<P> | undefined;
       if (saved) checkpoint = { ...saved, position: p.source.parsePosition(saved.position) };
       await waitTicking(opts.retryAfterMs, control.stop, p.health);

@@ -33,8 +33,12 @@ export interface LinseedSinkOptions {
   retainMs?: number;
   /** How long a write takes to become searchable (Elasticsearch's refresh): a read back waits that long after one. */
   visibleAfterMs?: number;
+  /** How long another replica's bulk request may still be landing after it lost the shard (default 10 s). */
+  othersInFlightMs?: number;
 }
 
+/** How long another replica's bulk request may still be landing after it lost the shard (see othersMayHaveWritten). */
+const OTHERS_IN_FLIGHT_MS = 10_000;
 /** Elasticsearch refreshes its search view every second: a read back waits this long after a write. */
 const VISIBLE_AFTER_MS = 2_000;
 const PAGE = 1_000;
@@ -52,7 +56,8 @@ const REQUEST_SPAN_MS = 5 * 60_000;
  * this sink is idempotent itself: it knows, by dedup key, what Linseed holds for every request
  * time from some point on (what it wrote, and what it read back), sends only what is not there,
  * and reads back the range in doubt whenever an outcome is unknown (no answer, a 5xx) or a 200
- * says some lines failed without naming them. Only one forwarder may write (leader election).
+ * says some lines failed without naming them. One writer per event: leader election in poll mode;
+ * in push mode each shard's lease, with a subscription that keeps a log stream in one shard.
  */
 export class LinseedSink implements Sink {
   readonly name = 'Linseed';
@@ -95,13 +100,15 @@ export class LinseedSink implements Sink {
 
   /**
    * Another replica may have written lately what comes next (a shard taken over): nothing known
-   * is trusted, and the next write reads back once that replica's last lines are searchable.
-   * It stopped writing a renewal interval before its lease could be taken (LeaseCoordinator).
+   * is trusted, and the next write reads back once that replica's last lines are searchable. It
+   * sent its last request at least a renewal interval before its lease could be taken
+   * (LeaseCoordinator.mayWrite); Linseed has no fencing token, so a request still on its way is
+   * waited for here, up to `othersInFlightMs`.
    */
   othersMayHaveWritten(): Promise<void> {
     return this.serial(async () => {
       this.delivered.forget();
-      this.unsettled.push({ until: Date.now() + this.visibleAfterMs, from: Number.NEGATIVE_INFINITY, to: Number.POSITIVE_INFINITY });
+      this.unsettled.push({ until: Date.now() + (this.o.othersInFlightMs ?? OTHERS_IN_FLIGHT_MS) + this.visibleAfterMs, from: Number.NEGATIVE_INFINITY, to: Number.POSITIVE_INFINITY });
     });
   }
 
@@ -209,8 +216,8 @@ export class LinseedSink implements Sink {
 
   /**
    * Makes the set know the request times of `records`: reads back what is missing below and
-   * above the known range, above with a retention's room (the head moves up; this process is
-   * the only writer, so what it writes inside the range stays known).
+   * above the known range, above with a retention's room (the head moves up; no other process
+   * writes these events, so what it writes inside the range stays known).
    */
   private async ensureKnown(records: readonly SinkRecord[], signal: AbortSignal): Promise<void> {
     const times = records.map(requestTime);

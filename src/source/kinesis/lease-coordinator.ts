@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { errorText } from '../../error-text.js';
 import type { LeaseStore } from './lease-store.js';
-import { commitCheckpoints, heldBy, rebalance, release, syncShards, type LeaseTable, type ListedShard, type ShardCommit } from './lease-table.js';
+import { commitCheckpoints, heldBy, rebalance, release, sequenceAfter, syncShards, type LeaseTable, type ListedShard, type ShardCommit } from './lease-table.js';
 
 export interface LeaseCoordinatorOptions {
   store: LeaseStore;
@@ -33,6 +33,7 @@ export class LeaseCoordinator {
   private table: LeaseTable = { shards: {}, replicas: {} };
   private held = new Map<string, number>();
   private lastRenewed = 0;
+  private lastAttempt = 0;
   private readonly observed = new Map<string, { beat: number; at: number }>();
   private pending = new Map<string, ShardCommit>();
   /** Shards taken from a live replica, and when this one may start reading them. */
@@ -62,9 +63,11 @@ export class LeaseCoordinator {
   /** Starts renewing on a timer (after one renewal, so the first read knows its shards). */
   async start(): Promise<void> {
     await this.renew();
+    // At a fixed rate from each renewal's start: a slow renewal must not stretch the next one's
+    // distance, or `mayWrite` would lapse near the end of every cycle.
     const tick = () => {
       if (this.stopped) return;
-      this.timer = setTimeout(() => void this.renew().finally(tick), this.renewIntervalMs);
+      this.timer = setTimeout(() => void this.renew().finally(tick), Math.max(0, this.lastAttempt + this.renewIntervalMs - this.now()));
       this.timer.unref();
     };
     tick();
@@ -105,7 +108,9 @@ export class LeaseCoordinator {
   async checkpoint(commits: readonly ShardCommit[]): Promise<void> {
     for (const c of commits) {
       const before = this.pending.get(c.shardId);
-      this.pending.set(c.shardId, { ...c, finished: c.finished || before?.finished, sequence: c.sequence ?? before?.sequence });
+      // A replay from an older checkpoint (a restarted cycle) must not move a pending one back.
+      const keep = before && before.counter === c.counter && before.sequence !== undefined && (c.sequence === undefined || !sequenceAfter(c.sequence, before.sequence));
+      this.pending.set(c.shardId, { ...c, finished: c.finished || before?.finished, sequence: keep ? before.sequence : c.sequence });
     }
     if (commits.some((c) => c.finished)) await this.renew();
   }
@@ -130,6 +135,7 @@ export class LeaseCoordinator {
   }
 
   private async renewOnce(): Promise<void> {
+    this.lastAttempt = this.now();
     try {
       const listed = await this.o.listShards();
       await this.update((t, applying) => {
@@ -173,10 +179,13 @@ export class LeaseCoordinator {
         // Renewed as of when the read began: the lease time counts from before the write.
         this.lastRenewed = started;
         for (const id of this.held.keys()) {
-          if (before.has(id)) continue;
+          // Same counter: still the lease it had. A new counter is a new take, even of a shard it
+          // believed it held (it could not renew meanwhile, and another took the shard).
+          if (before.get(id) === this.held.get(id)) continue;
           const from = table.shards[id]?.owner;
           const fromLive = from !== undefined && from !== this.o.identity && this.lastLive.has(from);
-          if (fromLive) this.takenFromLive.set(id, started + this.o.leaseMs);
+          // Counted from now, not from the read: the other may have renewed until this write.
+          if (fromLive) this.takenFromLive.set(id, this.now() + this.o.leaseMs);
           this.o.log.info({ shard: id, counter: this.held.get(id), ...(fromLive ? { from, readingAfterMs: this.o.leaseMs } : {}) }, 'took shard lease');
         }
         for (const id of this.takenFromLive.keys()) if (!this.held.has(id)) this.takenFromLive.delete(id);

@@ -87,13 +87,14 @@ class FakeLinseed {
   close() {}
 }
 
-function sinkOver(linseed: FakeLinseed, visibleAfterMs = 0): LinseedSink {
+function sinkOver(linseed: FakeLinseed, visibleAfterMs = 0, othersInFlightMs = 0): LinseedSink {
   return new LinseedSink({
     settings: { endpoint: 'https://linseed', certFile: 'c', keyFile: 'k', tokenFile: 't' },
     client: linseed as unknown as LinseedClient,
     log: pino({ level: 'silent' }),
     health: noHealth,
     visibleAfterMs,
+    othersInFlightMs,
   });
 }
 const signal = new AbortController().signal;
@@ -342,6 +343,18 @@ describe('the Linseed sink with several replicas (push mode)', () => {
   it('without being told, trusts what it knows and stores the other replica\'s lines twice (why the source tells it)', async () => {
     const { linseed } = await takeover(false);
     expect(linseed.docs).toHaveLength(12);
+  });
+
+  it("waits for the other replica's last lines to become searchable (and for a request of its still landing) before reading back", async () => {
+    const linseed = new FakeLinseed();
+    linseed.refreshMs = 150;
+    const [a, b] = [sinkOver(linseed, 200, 100), sinkOver(linseed, 200, 100)];
+    await b.write(records(1), signal);
+    const replayed = records(5, 1);
+    await a.write(replayed, signal);
+    await b.othersMayHaveWritten();
+    expect((await b.write(replayed, signal)).map((o) => o.result)).toEqual(Array(5).fill('already-stored'));
+    expect(linseed.docs).toHaveLength(6);
   });
 
   it('writes nothing once the batch is no longer its own (a lapsed lease), and says so', async () => {

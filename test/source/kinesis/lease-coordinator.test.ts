@@ -111,3 +111,75 @@ describe('lease coordinator: taking a shard from a live replica', () => {
     expect([...next.holding().keys()]).toEqual(['s0']);
   });
 });
+
+describe('lease coordinator: taking a shard back, and slow renewals', () => {
+  const two = async () => [
+    { shardId: 's0', parents: [] },
+    { shardId: 's1', parents: [] },
+  ];
+
+  it('waits a lease time before reading a shard it takes back from a live replica, though it held it before its own renewals failed', async () => {
+    let now = 1_000_000;
+    const store = new MemoryLeaseStore();
+    const a = new LeaseCoordinator({ store, identity: 'a', leaseMs: 6_000, listShards: two, log, now: () => now });
+    const b = new LeaseCoordinator({ store, identity: 'b', leaseMs: 6_000, listShards: two, log, now: () => now });
+    await a.renew();
+    await b.renew();
+    // `a` cannot renew; `b` sees its heartbeat stand still for the lease time and takes both.
+    now += 6_001;
+    await b.renew();
+    expect([...b.holding().keys()].sort()).toEqual(['s0', 's1']);
+    // `a` comes back and takes one back from `b`, which writes it until its own next renewal.
+    await a.renew();
+    const taken = (await store.read()).table.shards.s0!.owner === 'a' ? 's0' : 's1';
+    expect(b.mayWrite(taken, b.holding().get(taken)!.counter)).toBe(true);
+    expect(a.holding().has(taken)).toBe(false);
+    now += 6_000;
+    expect(a.holding().has(taken)).toBe(true);
+  });
+
+  it('counts the wait from when its write took the shard, not from when its read began (the other renewed meanwhile)', async () => {
+    let now = 1_000_000;
+    class SlowReads extends MemoryLeaseStore {
+      slowMs = 0;
+      override async read() {
+        const out = await super.read();
+        now += this.slowMs;
+        return out;
+      }
+    }
+    const store = new SlowReads();
+    const first = new LeaseCoordinator({ store, identity: 'first', leaseMs: 15_000, listShards: two, log, now: () => now });
+    const joiner = new LeaseCoordinator({ store, identity: 'joiner', leaseMs: 15_000, listShards: two, log, now: () => now });
+    await first.renew();
+    const startedAt = now;
+    store.slowMs = 8_000;
+    await joiner.renew();
+    store.slowMs = 0;
+    const { shards } = (await store.read()).table;
+    const taken = shards.s0!.owner === 'joiner' ? 's0' : 's1';
+    expect(shards[taken]!.owner).toBe('joiner');
+    // A lease time after its read began, `first` may still have been writing (it renewed during the slow read).
+    now = startedAt + 14_000;
+    await joiner.renew();
+    now = startedAt + 15_001;
+    expect((await store.read()).table.shards[taken]!.owner).toBe('joiner');
+    expect(joiner.holding().has(taken)).toBe(false);
+    now = startedAt + 8_000 + 15_000;
+    await joiner.renew();
+    expect(joiner.holding().has(taken)).toBe(true);
+  });
+});
+
+describe('lease coordinator: pending checkpoints', () => {
+  it('does not move a pending checkpoint back when a restarted cycle acknowledges an older position under the same lease', async () => {
+    const store = new MemoryLeaseStore();
+    const c = new LeaseCoordinator({ store, identity: 'me', leaseMs: 15_000, listShards, log });
+    await c.renew();
+    const counter = c.holding().get('s0')!.counter;
+    await c.checkpoint([{ shardId: 's0', counter, sequence: '50' }]);
+    await c.checkpoint([{ shardId: 's0', counter, sequence: '20' }]);
+    await c.renew();
+    expect((await store.read()).table.shards.s0!.sequence).toBe('50');
+  });
+});
