@@ -215,31 +215,18 @@ export class LinseedSink implements Sink {
   }
 
   /**
-   * Makes the set know the request times of `records`: reads back what is missing below and
-   * above the known range, above with a retention's room (the head moves up; no other process
-   * writes these events, so what it writes inside the range stays known).
+   * Makes the set know the request times of `records`: reads back what it does not know of them,
+   * up to a retention's room above (the head moves up; no other process writes these events, so
+   * what it writes inside a known range stays known).
    */
   private async ensureKnown(records: readonly SinkRecord[], signal: AbortSignal): Promise<void> {
     const times = records.map(requestTime);
     const from = Math.min(...times);
     const to = Math.max(...times);
-    const set = this.delivered;
-    if (set.knows(from, to)) return;
-    const ahead = to + this.retainMs;
-    if (set.knownFrom === undefined || set.knownTo === undefined || to < set.knownFrom - 1 || from > set.knownTo + 1) {
-      await this.readRange(from, ahead, signal);
-      set.markKnown(from, ahead);
-      return;
-    }
-    if (from < set.knownFrom) {
-      const below = set.knownFrom - 1;
-      await this.readRange(from, below, signal);
-      set.markKnown(from, below);
-    }
-    if (to > set.knownTo) {
-      const above = set.knownTo + 1;
-      await this.readRange(above, ahead, signal);
-      set.markKnown(above, ahead);
+    if (this.delivered.knows(from, to)) return;
+    for (const [a, b] of this.delivered.gaps(from, to + this.retainMs)) {
+      await this.readRange(a, b, signal);
+      this.delivered.markKnown(a, b);
     }
   }
 

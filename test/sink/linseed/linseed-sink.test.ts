@@ -357,6 +357,19 @@ describe('the Linseed sink with several replicas (push mode)', () => {
     expect(linseed.docs).toHaveLength(6);
   });
 
+  it('keeps what it knows around each place being written: a shard two hours behind another does not read back at every batch', async () => {
+    const linseed = new FakeLinseed();
+    const sink = sinkOver(linseed);
+    // Interleaved batches of a shard catching up two hours back and of one at the head.
+    for (let k = 0; k < 20; k++) {
+      await sink.write(records(3, k * 10), signal);
+      await sink.write(records(3, 7_200 + k * 10), signal);
+    }
+    expect(linseed.docs).toHaveLength(120);
+    // One read back for each place at the start, and one as each reaches the end of its read-ahead: not one a batch.
+    expect(sink.stats.readBacks).toBeLessThanOrEqual(4);
+  });
+
   it('writes nothing once the batch is no longer its own (a lapsed lease), and says so', async () => {
     const linseed = new FakeLinseed();
     const sink = sinkOver(linseed);
