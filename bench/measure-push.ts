@@ -9,6 +9,7 @@ import { Client } from '@elastic/elasticsearch';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { auditIndexPrefix } from '../src/sink/elasticsearch/index-names.js';
 import type { SourceEvent } from '../src/event.js';
+import { kubeApi } from '../src/kube/light-client.js';
 import { ConfigMapLeaseStore, LEASE_CONFIGMAP } from '../src/source/kinesis/lease-store.js';
 import { compilePolicy, DEFAULT_POLICY } from '../src/transform/policy.js';
 import { transformBatch } from '../src/transform/transform-batch.js';
@@ -230,11 +231,22 @@ export async function dropLeases(kube: PushKube): Promise<void> {
     .catch(() => undefined);
 }
 
-/** Waits until every replica holds its share of the shards (as the lease table says); how long it took. */
+/** The forwarder's default lease time (EKS_FORWARDER_KINESIS_LEASE), which the replicas run with. */
+const LEASE_MS = 15_000;
+
+/**
+ * Waits until every replica holds its share of the shards (as the lease table says) and reads
+ * it: a shard taken from a live replica is read a lease time after it was taken (README, push
+ * mode), so with several replicas that time is waited out too.
+ */
 async function awaitBalance(c: PushCommon, stream: string, pods: string[], timeoutMs: number): Promise<{ ok: boolean; owned: Map<string, number> }> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(c.kube.kubeconfig);
-  const store = new ConfigMapLeaseStore(kc, NAMESPACE, stream);
+  const balance = await awaitLeases(c, stream, pods, timeoutMs);
+  if (balance.ok && pods.length > 1) await sleep(LEASE_MS + 2_000);
+  return balance;
+}
+
+async function awaitLeases(c: PushCommon, stream: string, pods: string[], timeoutMs: number): Promise<{ ok: boolean; owned: Map<string, number> }> {
+  const store = new ConfigMapLeaseStore(kubeApi({ KUBECONFIG: c.kube.kubeconfig }), NAMESPACE, stream);
   const deadline = Date.now() + timeoutMs;
   const fair = Math.floor(c.shards / pods.length);
   let owned = new Map<string, number>();

@@ -1,5 +1,4 @@
 import os from 'node:os';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { CheckpointStore } from '../checkpoint/checkpoint.js';
 import { checkpointKey } from '../checkpoint/key.js';
@@ -17,6 +16,7 @@ import { Stats } from '../pipeline/stats.js';
 import { SINKS } from '../registry.js';
 import { resolveKinesisSettings, sinkKindOf, type KinesisRunSettings, type ProcessSettings, type RawSettings } from '../settings.js';
 import { kinesis, LeaseCheckpointStore, type KinesisSource } from '../source/kinesis/index.js';
+import { kubeApi } from '../kube/light-client.js';
 import { ConfigMapLeaseStore } from '../source/kinesis/lease-store.js';
 import type { LeaseTable } from '../source/kinesis/lease-table.js';
 import { describeKinesisPosition } from '../source/kinesis/position.js';
@@ -31,7 +31,7 @@ import { compilePolicy } from '../transform/policy.js';
 export async function runKinesis(env: RawSettings, flags: RawSettings, proc: ProcessSettings, log: Logger, control: Control): Promise<number> {
   const settings = resolveKinesisSettings(env, flags);
   const identity = process.env.POD_NAME || `${os.hostname()}-${process.pid}`;
-  const leaseStore = new ConfigMapLeaseStore(kubeConfig(), proc.namespace, settings.kinesis.stream);
+  const leaseStore = new ConfigMapLeaseStore(kubeApi(), proc.namespace, settings.kinesis.stream);
   const health = new Health(Date.now, [kinesis.target, settings.sink]);
   health.setConfigured(true);
   health.setRole('single');
@@ -61,12 +61,6 @@ export async function runKinesis(env: RawSettings, flags: RawSettings, proc: Pro
     await sink.close();
     source.close();
   }
-}
-
-function kubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromDefault();
-  return kc;
 }
 
 /** Which replica holds which shard, and where each shard's checkpoint stands. */
@@ -128,7 +122,7 @@ export function formatKinesisStatus(r: KinesisStatusReport): string {
 /** `status` in push mode: the lease table as stored, and the running replica's lags when reachable. */
 export async function kinesisStatus(env: RawSettings, flags: RawSettings, proc: ProcessSettings, url: string): Promise<KinesisStatusReport> {
   const settings = resolveKinesisSettings(env, flags);
-  const store = new ConfigMapLeaseStore(kubeConfig(), proc.namespace, settings.kinesis.stream);
+  const store = new ConfigMapLeaseStore(kubeApi(), proc.namespace, settings.kinesis.stream);
   const { table } = await store.read();
   let remote: { replica?: string; shards?: { shard: string; lagMs?: number }[] } | undefined;
   try {
@@ -151,7 +145,7 @@ export async function kinesisDoctor(env: RawSettings, flags: RawSettings, proc: 
     if (err instanceof ConfigError) return runDoctor(err, { checkNames });
     throw err;
   }
-  const leases = new ConfigMapLeaseStore(kubeConfig(), proc.namespace, settings.kinesis.stream);
+  const leases = new ConfigMapLeaseStore(kubeApi(), proc.namespace, settings.kinesis.stream);
   const checkpoint: CheckpointStore = {
     location: leases.location,
     async load() {

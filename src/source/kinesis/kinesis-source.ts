@@ -81,6 +81,8 @@ export class KinesisSource implements Source<KinesisPosition> {
   /** Push mode has no re-reads: an event arrives when CloudWatch ingests it. */
   readonly latenessCeilingMs = 0;
   private readonly now: () => number;
+  /** The lease counter each shard was last read under by this process. */
+  private readonly readUnder = new Map<string, number>();
 
   constructor(private readonly o: KinesisSourceOptions) {
     this.identity = [o.settings.stream, o.settings.streamPrefix];
@@ -153,7 +155,11 @@ export class KinesisSource implements Source<KinesisPosition> {
       for (const [id, held] of holding) {
         if (readers.has(id)) continue;
         // Taken (again): from the checkpoint the table holds, whoever wrote it.
-        readers.set(id, { counter: held.counter, after: held.sequence, nextAt: 0, backoffMs: 0, closed: false, taken: true });
+        // Another replica may have written it only if the lease is new to this process: a cycle
+        // restarted over the same lease replays what this process wrote itself.
+        const taken = this.readUnder.get(id) !== held.counter;
+        this.readUnder.set(id, held.counter);
+        readers.set(id, { counter: held.counter, after: held.sequence, nextAt: 0, backoffMs: 0, closed: false, taken });
         position = { shards: { ...position.shards, [id]: { counter: held.counter, sequence: held.sequence } } };
       }
       const open = [...readers.entries()].filter(([, r]) => !r.closed);

@@ -1,4 +1,4 @@
-import { ApiException, CoreV1Api, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
+import type { KubeApi } from '../../kube/light-client.js';
 import { emptyLeaseTable, leaseTableSchema, type LeaseTable } from './lease-table.js';
 
 /** A read of the table and the version a conditional write must name. */
@@ -19,6 +19,12 @@ export interface LeaseStore {
 
 export const LEASE_CONFIGMAP = 'eks-log-forwarder-kinesis-leases';
 
+interface ConfigMap {
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string; [k: string]: unknown };
+  data?: Record<string, string>;
+  [k: string]: unknown;
+}
+
 /**
  * The lease table in one ConfigMap key per stream, written with the resourceVersion read
  * (optimistic concurrency). The manifests ship the ConfigMap, so replicas need only get and
@@ -26,19 +32,19 @@ export const LEASE_CONFIGMAP = 'eks-log-forwarder-kinesis-leases';
  */
 export class ConfigMapLeaseStore implements LeaseStore {
   readonly location: string;
-  private readonly api: CoreV1Api;
   private readonly key: string;
+  private readonly path: string;
 
   constructor(
-    kc: KubeConfig,
+    private readonly api: KubeApi,
     private readonly namespace: string,
     stream: string,
     private readonly name = LEASE_CONFIGMAP,
   ) {
-    this.api = kc.makeApiClient(CoreV1Api);
     // ConfigMap keys allow [-._a-zA-Z0-9]: a stream ARN's ':' and '/' are not.
     this.key = `${stream.replace(/[^-._a-zA-Z0-9]/g, '_')}.json`;
     this.location = `configmap/${name} in ${namespace}, key ${this.key}`;
+    this.path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps`;
   }
 
   async read(): Promise<VersionedTable> {
@@ -52,35 +58,36 @@ export class ConfigMapLeaseStore implements LeaseStore {
 
   async write(table: LeaseTable, version: string | undefined): Promise<{ ok: true; version: string } | { ok: false }> {
     const text = JSON.stringify(table);
-    try {
-      if (version === undefined) {
-        const created = await this.api.createNamespacedConfigMap({ namespace: this.namespace, body: { metadata: { name: this.name }, data: { [this.key]: text } } });
-        return { ok: true, version: created.metadata!.resourceVersion! };
-      }
-      const current = await this.get();
-      // Conditioned on the version read, not on what was just fetched: a write in between fails with 409.
-      const replaced = await this.api.replaceNamespacedConfigMap({
-        name: this.name,
-        namespace: this.namespace,
-        body: { ...current, metadata: { ...current?.metadata, name: this.name, resourceVersion: version }, data: { ...current?.data, [this.key]: text } },
-      });
-      return { ok: true, version: replaced.metadata!.resourceVersion! };
-    } catch (err) {
-      if (err instanceof ApiException && (err.code === 409 || (err.code === 404 && version !== undefined))) return { ok: false };
-      if (err instanceof ApiException && err.code === 403 && version === undefined) {
-        throw new Error(`ConfigMap ${this.name} is missing in ${this.namespace} and may not be created by this account: re-apply deploy/`);
-      }
-      throw err;
+    if (version === undefined) {
+      const res = await this.api.request('POST', this.path, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: this.name }, data: { [this.key]: text } });
+      if (res.status === 409) return { ok: false };
+      if (res.status === 403) throw new Error(`ConfigMap ${this.name} is missing in ${this.namespace} and may not be created by this account: re-apply deploy/`);
+      return { ok: true, version: this.answer(res, 'create').metadata!.resourceVersion! };
     }
+    const current = await this.get();
+    // Conditioned on the version read, not on what was just fetched: a write in between fails with 409.
+    const res = await this.api.request('PUT', `${this.path}/${encodeURIComponent(this.name)}`, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      ...current,
+      metadata: { ...current?.metadata, name: this.name, resourceVersion: version },
+      data: { ...current?.data, [this.key]: text },
+    });
+    if (res.status === 409 || res.status === 404) return { ok: false };
+    return { ok: true, version: this.answer(res, 'update').metadata!.resourceVersion! };
   }
 
-  private async get(): Promise<V1ConfigMap | undefined> {
-    try {
-      return await this.api.readNamespacedConfigMap({ name: this.name, namespace: this.namespace });
-    } catch (err) {
-      if (err instanceof ApiException && err.code === 404) return undefined;
-      throw err;
-    }
+  private async get(): Promise<ConfigMap | undefined> {
+    const res = await this.api.request('GET', `${this.path}/${encodeURIComponent(this.name)}`);
+    if (res.status === 404) return undefined;
+    return this.answer(res, 'get');
+  }
+
+  /** The ConfigMap of a 2xx answer; anything else is an error naming the status and the API's message. */
+  private answer(res: { status: number; body: unknown }, verb: string): ConfigMap {
+    if (res.status >= 200 && res.status < 300) return res.body as ConfigMap;
+    const message = (res.body as { message?: string } | undefined)?.message ?? String(res.body).slice(0, 200);
+    throw new Error(`${verb} ${this.location} on ${this.api.server}: ${res.status} ${message}`);
   }
 }
 

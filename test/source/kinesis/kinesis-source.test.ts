@@ -30,19 +30,21 @@ function records(n: number, perRecord: number): _Record[] {
   }));
 }
 
-/** Kinesis answering one GetRecords with `answer`, then nothing (caught up). */
+/** Kinesis answering the first GetRecords of each new iterator with `answer`, then nothing (caught up). */
 function kinesisAnswering(answer: _Record[]): KinesisClient {
-  let served = false;
+  let iterators = 0;
+  const served = new Set<string>();
   return {
-    send: async (command: { constructor: { name: string } }) => {
+    send: async (command: { constructor: { name: string }; input: { ShardIterator?: string } }) => {
       switch (command.constructor.name) {
         case 'ListShardsCommand':
           return { Shards: [{ ShardId: 'shardId-0' }] };
         case 'GetShardIteratorCommand':
-          return { ShardIterator: 'it' };
+          return { ShardIterator: `it-${++iterators}` };
         case 'GetRecordsCommand': {
-          const out = { Records: served ? [] : answer, NextShardIterator: 'it', MillisBehindLatest: 0 };
-          served = true;
+          const it = command.input.ShardIterator!;
+          const out = { Records: served.has(it) ? [] : answer, NextShardIterator: it, MillisBehindLatest: 0 };
+          served.add(it);
           return out;
         }
       }
@@ -87,6 +89,33 @@ describe('kinesis source', () => {
     expect(batches.map((b) => b.events % 200)).toEqual(batches.map(() => 0));
     expect(batches.at(-1)!.sequence).toBe('60');
     expect(batches.map((b) => b.taken)).toEqual(batches.map((_, i) => i === 0));
+    source.close();
+  });
+
+  it('does not mark a shard taken over when a cycle restarts under the same lease (it replays only its own writes)', async () => {
+    let source: KinesisSource | undefined;
+    const leases = new LeaseCoordinator({ store: new MemoryLeaseStore(), identity: 'me', leaseMs: 15_000, listShards: () => source!.listShards(), log });
+    const client = kinesisAnswering(records(2, 10));
+    source = new KinesisSource({
+      settings: { region: 'r', stream: 's', streamPrefix: 'kube-apiserver-audit-', clusters: new Map(), startAt: 'trim-horizon', leaseMs: 15_000, recordsPerCall: 100, idlePollMs: 10 },
+      client,
+      leases,
+      stats: new KinesisStats(),
+      log,
+      health: noHealth,
+    });
+    await leases.renew();
+    const firstBatch = async () => {
+      const stop = new AbortController();
+      for await (const b of source!.read({ shards: {} } as KinesisPosition, { stop: stop.signal, signal: new AbortController().signal })) {
+        stop.abort();
+        return b;
+      }
+      return undefined;
+    };
+    expect((await firstBatch())?.othersMayHaveWritten).toBe(true);
+    // The restarted cycle reads the shard again, from a new iterator.
+    expect((await firstBatch())?.othersMayHaveWritten).toBe(false);
     source.close();
   });
 });

@@ -6,10 +6,10 @@ import path from 'node:path';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Client } from '@elastic/elasticsearch';
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as localstack from '../../../scripts/services/localstack.js';
 import type { Service } from '../../../scripts/services/cache.js';
+import { kubeApi } from '../../../src/kube/light-client.js';
 import { ConfigMapLeaseStore } from '../../../src/source/kinesis/lease-store.js';
 import { freePort, REPO_ROOT, startCli, type RunningCli } from '../../support/cli.js';
 import { elasticClient, eventually } from '../../support/elastic.js';
@@ -58,9 +58,7 @@ describe('push mode through Linseed', () => {
   const account = { kubeconfig: '', tokenFile: '' };
 
   const leaseStore = () => {
-    const kc = new KubeConfig();
-    kc.loadFromFile(world.kube.kubeconfig);
-    return new ConfigMapLeaseStore(kc, NS, stream);
+    return new ConfigMapLeaseStore(kubeApi({ KUBECONFIG: world.kube.kubeconfig }), NS, stream);
   };
 
   const replica = async (pod: string) => {

@@ -7,7 +7,6 @@ import { gunzipSync } from 'node:zlib';
 import { CloudWatchLogsClient, CreateLogGroupCommand, DescribeSubscriptionFiltersCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeStreamSummaryCommand, KinesisClient, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, MergeShardsCommand } from '@aws-sdk/client-kinesis';
 import type { Client } from '@elastic/elasticsearch';
-import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as kubeApiserver from '../../../scripts/services/kube-apiserver.js';
@@ -15,6 +14,7 @@ import * as localstack from '../../../scripts/services/localstack.js';
 import type { Service } from '../../../scripts/services/cache.js';
 import type { SourceEvent } from '../../../src/event.js';
 import { LeaseCoordinator } from '../../../src/source/kinesis/lease-coordinator.js';
+import { kubeApi } from '../../../src/kube/light-client.js';
 import { ConfigMapLeaseStore } from '../../../src/source/kinesis/lease-store.js';
 import { compilePolicy, DEFAULT_POLICY } from '../../../src/transform/policy.js';
 import { transformBatch } from '../../../src/transform/transform-batch.js';
@@ -56,9 +56,7 @@ describe('push mode through a Kinesis stream', () => {
   const kubectl = (args: string[]) => execFileSync('kubectl', ['--kubeconfig', kube.kubeconfig, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
 
   const leaseStore = () => {
-    const kc = new KubeConfig();
-    kc.loadFromFile(kube.kubeconfig);
-    return new ConfigMapLeaseStore(kc, NS, stream);
+    return new ConfigMapLeaseStore(kubeApi({ KUBECONFIG: kube.kubeconfig }), NS, stream);
   };
 
   const putEvents = (perStream: number) => feed.put(perStream);
@@ -300,8 +298,7 @@ describe('push mode through a Kinesis stream', () => {
   it("refuses the checkpoint write of a replica that stalled past its lease, keeping the new owner's", async () => {
     const log = pino({ level: 'silent' });
     const shardStream = `${stream}-fencing`;
-    const kc = new KubeConfig();
-    kc.loadFromFile(kube.kubeconfig);
+    const kc = kubeApi({ KUBECONFIG: kube.kubeconfig });
     const listShards = async () => [{ shardId: 'shardId-000000000000', parents: [] }];
     const stale = new LeaseCoordinator({ store: new ConfigMapLeaseStore(kc, NS, shardStream), identity: 'stalls', leaseMs: 3_000, listShards, log });
     const next = new LeaseCoordinator({ store: new ConfigMapLeaseStore(kc, NS, shardStream), identity: 'takes-over', leaseMs: 3_000, listShards, log });
