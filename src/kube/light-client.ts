@@ -21,6 +21,10 @@ export interface KubeApi {
 }
 
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+/** Shorter than a lease: a renewal stuck on a dead connection must fail and be retried in time. */
+const REQUEST_TIMEOUT_MS = 10_000;
+/** Idle keep-alive sockets are closed after this: an API server replaced meanwhile leaves no dead one to wait on. */
+const IDLE_SOCKET_MS = 30_000;
 
 interface Target {
   server: string;
@@ -64,12 +68,20 @@ interface Kubeconfig {
 }
 
 function fromKubeconfig(file: string): Target {
-  const doc = YAML.parse(readFileSync(file, 'utf8')) as Kubeconfig;
+  let doc: Kubeconfig | null;
+  try {
+    doc = YAML.parse(readFileSync(file, 'utf8'), { prettyErrors: false }) as Kubeconfig | null;
+  } catch (err) {
+    // The parser quotes the offending line, which may hold a token: only where it is.
+    const at = (err as { linePos?: { line: number; col: number }[] }).linePos?.[0];
+    throw new Error(`kubeconfig ${file} is not valid YAML${at ? ` (line ${at.line}, column ${at.col})` : ''}`);
+  }
+  if (!doc || typeof doc !== 'object') throw new Error(`kubeconfig ${file} is empty`);
   const dir = path.dirname(file);
   const context = doc.contexts?.find((c) => c.name === doc['current-context'])?.context;
   const cluster = doc.clusters?.find((c) => c.name === context?.cluster)?.cluster;
   const user = doc.users?.find((u) => u.name === context?.user)?.user ?? {};
-  if (!context || !cluster) throw new Error(`kubeconfig ${file}: its current-context "${doc['current-context'] ?? ''}" names no cluster`);
+  if (!context || !cluster?.server) throw new Error(`kubeconfig ${file}: its current-context "${doc['current-context'] ?? ''}" names no cluster with a server`);
   const fileOrData = (fileKey: string, dataKey: string, from: Record<string, unknown>): Buffer | undefined => {
     if (typeof from[dataKey] === 'string') return Buffer.from(from[dataKey] as string, 'base64');
     if (typeof from[fileKey] === 'string') return readFileSync(path.resolve(dir, from[fileKey] as string));
@@ -100,6 +112,11 @@ function fromKubeconfig(file: string): Target {
   return target;
 }
 
+/** The TLS options of a target, without undefined keys (they would override a request's own). */
+function tls(t: Target): Pick<RequestOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized'> {
+  return { ...(t.ca ? { ca: t.ca } : {}), ...(t.cert ? { cert: t.cert } : {}), ...(t.key ? { key: t.key } : {}), rejectUnauthorized: !t.insecure };
+}
+
 class LightKubeApi implements KubeApi {
   private agent: Agent | undefined;
 
@@ -119,10 +136,13 @@ class LightKubeApi implements KubeApi {
     if (payload !== undefined) headers['content-type'] = 'application/json';
     const token = this.t.token?.();
     if (token) headers.authorization = `Bearer ${token}`;
-    this.agent ??= new Agent({ keepAlive: true, ca: this.t.ca, cert: this.t.cert, key: this.t.key, rejectUnauthorized: !this.t.insecure });
-    const opts: RequestOptions = { method, headers, agent: this.agent, timeout: 30_000 };
+    // A delegated user's TLS material comes with each request (an exec plugin's certificate):
+    // an agent's own options would override it.
+    const agent = this.t.delegate ? undefined : (this.agent ??= new Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS, ...tls(this.t) }));
+    const opts: RequestOptions = { method, headers, agent, timeout: REQUEST_TIMEOUT_MS, ...(agent ? {} : tls(this.t)) };
     await this.t.delegate?.(opts);
-    const url = new URL(apiPath, `${this.t.server}/`);
+    // Appended, not resolved: a server URL may carry a path (a proxy such as Rancher's).
+    const url = new URL(`${this.t.server}${apiPath}`);
     return new Promise((resolve, reject) => {
       const req = request(url, opts, (res) => {
         const chunks: Buffer[] = [];
@@ -139,7 +159,7 @@ class LightKubeApi implements KubeApi {
           resolve({ status: res.statusCode ?? 0, body: parsed });
         });
       });
-      req.on('timeout', () => req.destroy(new Error(`no answer from the Kubernetes API ${this.t.server} within 30 s`)));
+      req.on('timeout', () => req.destroy(new Error(`no answer from the Kubernetes API ${this.t.server} within ${REQUEST_TIMEOUT_MS / 1000} s`)));
       req.on('error', reject);
       req.end(payload);
     });

@@ -81,7 +81,7 @@ export class KinesisSource implements Source<KinesisPosition> {
   /** Push mode has no re-reads: an event arrives when CloudWatch ingests it. */
   readonly latenessCeilingMs = 0;
   private readonly now: () => number;
-  /** The lease counter each shard was last read under by this process. */
+  /** The lease counter under which each shard's first batch was delivered by this process. */
   private readonly readUnder = new Map<string, number>();
 
   constructor(private readonly o: KinesisSourceOptions) {
@@ -156,9 +156,8 @@ export class KinesisSource implements Source<KinesisPosition> {
         if (readers.has(id)) continue;
         // Taken (again): from the checkpoint the table holds, whoever wrote it.
         // Another replica may have written it only if the lease is new to this process: a cycle
-        // restarted over the same lease replays what this process wrote itself.
+        // restarted over a lease whose first batch was already delivered replays its own writes.
         const taken = this.readUnder.get(id) !== held.counter;
-        this.readUnder.set(id, held.counter);
         readers.set(id, { counter: held.counter, after: held.sequence, nextAt: 0, backoffMs: 0, closed: false, taken });
         position = { shards: { ...position.shards, [id]: { counter: held.counter, sequence: held.sequence } } };
       }
@@ -194,7 +193,14 @@ export class KinesisSource implements Source<KinesisPosition> {
         s.events += events.length;
         const { counter, taken } = reader;
         reader.taken = false;
-        yield { events, position, othersMayHaveWritten: taken, stillOwned: () => this.o.leases.mayWrite(shardId, counter) };
+        yield {
+          events,
+          position,
+          othersMayHaveWritten: taken,
+          stillOwned: () => this.o.leases.mayWrite(shardId, counter),
+          // Only once delivered: a cycle that ends before must tell the sink again.
+          ...(taken ? { acknowledged: () => void this.readUnder.set(shardId, counter) } : {}),
+        };
         events = [];
         bytes = 0;
       }

@@ -38,6 +38,8 @@ export class LeaseCoordinator {
   private pending = new Map<string, ShardCommit>();
   /** Shards taken from a live replica, and when this one may start reading them. */
   private readonly takenFromLive = new Map<string, number>();
+  /** A table write failed without an answer: it may have taken shards this replica does not know it holds. */
+  private writeInDoubt = false;
   /** The live replicas of the last balancing step. */
   private lastLive = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
@@ -166,13 +168,23 @@ export class LeaseCoordinator {
       this.observe(table);
       const { refused } = this.apply(table, applying);
       const next = change(table, applying);
-      const written = await this.o.store.write(next, version);
+      let written: Awaited<ReturnType<LeaseStore['write']>>;
+      try {
+        written = await this.o.store.write(next, version);
+      } catch (err) {
+        // It may have landed: a shard it took then shows up later as already its own.
+        this.writeInDoubt = true;
+        throw err;
+      }
       if (written.ok) {
         if (refused.length > 0) {
           this.refusedCheckpoints += refused.length;
           this.o.log.warn({ shards: refused }, 'checkpoint not written: the lease changed hands (another replica reads from its own checkpoint)');
         }
         for (const c of applying) if (this.pending.get(c.shardId) === c) this.pending.delete(c.shardId);
+        // Who held what as this replica last knew for sure: after a write whose answer was lost,
+        // the table read now may already name this replica as the owner of a shard it took.
+        const acknowledged = this.table;
         this.table = next;
         const before = this.held;
         this.held = heldBy(next, this.o.identity);
@@ -182,13 +194,14 @@ export class LeaseCoordinator {
           // Same counter: still the lease it had. A new counter is a new take, even of a shard it
           // believed it held (it could not renew meanwhile, and another took the shard).
           if (before.get(id) === this.held.get(id)) continue;
-          const from = table.shards[id]?.owner;
-          const fromLive = from !== undefined && from !== this.o.identity && this.lastLive.has(from);
+          const from = [table.shards[id]?.owner, acknowledged.shards[id]?.owner].find((o) => o !== undefined && o !== this.o.identity);
+          const fromLive = (from !== undefined && this.lastLive.has(from)) || (from === undefined && this.writeInDoubt);
           // Counted from now, not from the read: the other may have renewed until this write.
           if (fromLive) this.takenFromLive.set(id, this.now() + this.o.leaseMs);
           this.o.log.info({ shard: id, counter: this.held.get(id), ...(fromLive ? { from, readingAfterMs: this.o.leaseMs } : {}) }, 'took shard lease');
         }
         for (const id of this.takenFromLive.keys()) if (!this.held.has(id)) this.takenFromLive.delete(id);
+        this.writeInDoubt = false;
         for (const id of before.keys()) if (!this.held.has(id)) this.o.log.info({ shard: id }, 'shard lease gone');
         return;
       }

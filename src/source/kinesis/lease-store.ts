@@ -85,7 +85,8 @@ export class ConfigMapLeaseStore implements LeaseStore {
 
   /** The ConfigMap of a 2xx answer; anything else is an error naming the status and the API's message. */
   private answer(res: { status: number; body: unknown }, verb: string): ConfigMap {
-    if (res.status >= 200 && res.status < 300) return res.body as ConfigMap;
+    const cm = res.body as ConfigMap | undefined;
+    if (res.status >= 200 && res.status < 300 && typeof cm === 'object' && typeof cm?.metadata?.resourceVersion === 'string') return cm;
     const message = (res.body as { message?: string } | undefined)?.message ?? String(res.body).slice(0, 200);
     throw new Error(`${verb} ${this.location} on ${this.api.server}: ${res.status} ${message}`);
   }

@@ -183,3 +183,41 @@ describe('lease coordinator: pending checkpoints', () => {
     expect((await store.read()).table.shards.s0!.sequence).toBe('50');
   });
 });
+
+describe('lease coordinator: a lost answer', () => {
+  it('waits a lease time before reading a shard it took from a live replica by a write whose answer was lost', async () => {
+    let now = 1_000_000;
+    class LosesAnswer extends MemoryLeaseStore {
+      loseNext = false;
+      override async write(table: LeaseTable, version: string | undefined) {
+        const out = await super.write(table, version);
+        if (this.loseNext) {
+          this.loseNext = false;
+          throw new Error('socket hang up');
+        }
+        return out;
+      }
+    }
+    const store = new LosesAnswer();
+    const two = async () => [
+      { shardId: 's0', parents: [] },
+      { shardId: 's1', parents: [] },
+    ];
+    const first = new LeaseCoordinator({ store, identity: 'first', leaseMs: 6_000, listShards: two, log, now: () => now });
+    const joiner = new LeaseCoordinator({ store, identity: 'joiner', leaseMs: 6_000, listShards: two, log, now: () => now });
+    await first.renew();
+    store.loseNext = true;
+    await joiner.renew();
+    const { shards } = (await store.read()).table;
+    const taken = shards.s0!.owner === 'joiner' ? 's0' : 's1';
+    expect(shards[taken]!.owner).toBe('joiner');
+    // The next renewal finds the shard already its own: it must still wait, as `first` writes it until its next renewal.
+    await joiner.renew();
+    expect(joiner.holding().has(taken)).toBe(false);
+    await first.renew();
+    now += 6_000;
+    await first.renew();
+    await joiner.renew();
+    expect(joiner.holding().has(taken)).toBe(true);
+  });
+});
