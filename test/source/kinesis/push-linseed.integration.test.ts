@@ -149,11 +149,11 @@ describe('push mode through Linseed', () => {
         const { table } = await leaseStore().read();
         const children = Object.values(table.shards).filter((s) => s.parents.includes(parent));
         return table.shards[parent]?.finished === true && children.length === 2 && children.every((s) => s.owner !== undefined);
-      }, 'the split parent finished and both children owned', 90_000);
+      }, 'the split parent finished and both children owned', 180_000);
     } finally {
       await stopFlow();
     }
-    await eventually(() => feed.exact(es), 'every event stored exactly once', 120_000);
+    await eventually(() => feed.exact(es), 'every event stored exactly once', 180_000);
     expect(await feed.report(es)).toEqual(feed.exactReport());
     expect((await shardOwners(leaseStore())).every((o) => o !== undefined)).toBe(true);
   });
