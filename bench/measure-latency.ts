@@ -139,32 +139,10 @@ export async function measureLatency(o: LatencyOptions): Promise<LatencyResult> 
     feeding = false;
   })();
 
-  // Poller: a search by id for everything not yet seen, four times a second.
-  const pattern = `${auditIndexPrefix(suffix)}*`;
-  const deadlineAfterFeed = 60_000;
-  let feedEnd = 0;
-  for (;;) {
-    if (!feeding && feedEnd === 0) feedEnd = Date.now();
-    if (feedEnd && (putAt.size === 0 || Date.now() - feedEnd > deadlineAfterFeed)) break;
-    const pending = [...putAt.keys()];
-    for (let i = 0; i < pending.length; i += 1000) {
-      const chunk = pending.slice(i, i + 1000);
-      try {
-        const res = await es.search({ index: pattern, ignore_unavailable: true, allow_no_indices: true, size: chunk.length, _source: false, query: { ids: { values: chunk } } });
-        const now = Date.now();
-        for (const h of res.hits.hits) {
-          const at = putAt.get(h._id!);
-          if (at === undefined) continue;
-          latencies.push(now - at);
-          timed.push({ at, ms: now - at });
-          putAt.delete(h._id!);
-        }
-      } catch {
-        // the index does not exist yet, or ES is busy: next round
-      }
-    }
-    await sleep(250);
-  }
+  const feedEnd = await timeUntilSearchable({ es, pattern: `${auditIndexPrefix(suffix)}*`, putAt, feeding: () => feeding }, (at, ms) => {
+    latencies.push(ms);
+    timed.push({ at, ms });
+  });
   await feeder;
   child.kill('SIGTERM');
   const code = await exited;
@@ -214,6 +192,36 @@ export async function measureLatency(o: LatencyOptions): Promise<LatencyResult> 
 }
 
 /** Nearest-rank percentile of sorted values. */
+/**
+ * Polls Elasticsearch, a search by id four times a second, for every id in `putAt` (id -> when
+ * it was put) not found yet, calling `found` with its put time and latency and removing it;
+ * until all are found, or a minute after feeding stopped. Returns when feeding stopped (epoch ms).
+ */
+export async function timeUntilSearchable(o: { es: Client; pattern: string; putAt: Map<string, number>; feeding: () => boolean }, found: (at: number, ms: number) => void): Promise<number> {
+  let feedEnd = 0;
+  for (;;) {
+    if (!o.feeding() && feedEnd === 0) feedEnd = Date.now();
+    if (feedEnd && (o.putAt.size === 0 || Date.now() - feedEnd > 60_000)) return feedEnd;
+    const pending = [...o.putAt.keys()];
+    for (let i = 0; i < pending.length; i += 1000) {
+      const chunk = pending.slice(i, i + 1000);
+      try {
+        const res = await o.es.search({ index: o.pattern, ignore_unavailable: true, allow_no_indices: true, size: chunk.length, _source: false, query: { ids: { values: chunk } } });
+        const now = Date.now();
+        for (const h of res.hits.hits) {
+          const at = o.putAt.get(h._id!);
+          if (at === undefined) continue;
+          found(at, now - at);
+          o.putAt.delete(h._id!);
+        }
+      } catch {
+        // the index does not exist yet, or ES is busy: next round
+      }
+    }
+    await sleep(250);
+  }
+}
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;

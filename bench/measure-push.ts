@@ -16,7 +16,7 @@ import { transformBatch } from '../src/transform/transform-batch.js';
 import { REPO_ROOT } from '../test/support/cli.js';
 import { loadCorpus } from '../test/support/corpus.js';
 import { buildCompiled, spawnForwarder, type MemorySample } from './measure-forwarder.js';
-import { percentile } from './measure-latency.js';
+import { percentile, timeUntilSearchable } from './measure-latency.js';
 import { sampleDocCount, sampleProcess, type Point } from './samplers.js';
 import { startSyntheticKinesis, type KinesisServed, type SyntheticKinesis } from './synthetic-kinesis.js';
 
@@ -517,32 +517,9 @@ export async function measurePushLatency(
         await sleep(Math.max(0, 200 - (Date.now() - now)));
       }
     })();
-    // Poller: a search by id for everything not yet seen, four times a second.
-    const pattern = `${auditIndexPrefix(suffix)}*`;
-    let feedEnd = 0;
     let feeding = true;
     void feeder.then(() => (feeding = false));
-    for (;;) {
-      if (!feeding && feedEnd === 0) feedEnd = Date.now();
-      if (feedEnd && (putAt.size === 0 || Date.now() - feedEnd > 60_000)) break;
-      const pending = [...putAt.keys()];
-      for (let i = 0; i < pending.length; i += 1000) {
-        const chunk = pending.slice(i, i + 1000);
-        try {
-          const res = await es.search({ index: pattern, ignore_unavailable: true, allow_no_indices: true, size: chunk.length, _source: false, query: { ids: { values: chunk } } });
-          const now = Date.now();
-          for (const h of res.hits.hits) {
-            const at = putAt.get(h._id!);
-            if (at === undefined) continue;
-            latencies.push(now - at);
-            putAt.delete(h._id!);
-          }
-        } catch {
-          // no index yet, or ES busy: next round
-        }
-      }
-      await sleep(250);
-    }
+    await timeUntilSearchable({ es, pattern: `${auditIndexPrefix(suffix)}*`, putAt, feeding: () => feeding }, (_at, ms) => latencies.push(ms));
     await feeder;
     const samples = replicas.map((r) => r.proc.stop());
     const stopped = await stopReplicas(replicas);

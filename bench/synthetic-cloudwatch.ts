@@ -1,8 +1,7 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { expectedDocuments } from '../localstack/expected.js';
 import { auditEvents, generateScenario, type ScenarioAuditEvent } from '../localstack/scenario.js';
 import { filterPatternMatches } from '../test/support/filter-pattern-evaluator.js';
+import { serveAwsJson } from './aws-json-server.js';
 
 /**
  * A FilterLogEvents endpoint (the JSON 1.1 protocol the SDK speaks) over a backlog too big for
@@ -89,47 +88,30 @@ export async function startSyntheticCloudWatch(o: SyntheticOptions): Promise<Syn
     return (v[baseIndex] ??= filterPatternMatches(pattern, base[baseIndex]!.message));
   };
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const target = String(req.headers['x-amz-target'] ?? '');
-      const reply = (status: number, body: unknown) => {
-        const text = JSON.stringify(body);
-        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': `synthetic-${Date.now()}`, 'content-length': Buffer.byteLength(text) });
-        res.end(text);
-      };
-      if (!target.endsWith('.FilterLogEvents')) return reply(400, { __type: 'UnknownOperationException', message: `synthetic source serves FilterLogEvents only, not ${target}` });
-      let q: { logGroupName?: string; startTime?: number; endTime?: number; nextToken?: string; limit?: number; filterPattern?: string };
-      try {
-        q = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      } catch {
-        return reply(400, { __type: 'SerializationException', message: 'request body is not JSON' });
-      }
-      if (q.logGroupName !== scenario.logGroupName) return reply(400, { __type: 'ResourceNotFoundException', message: 'The specified log group does not exist.' });
-      const from = q.nextToken !== undefined ? Number(q.nextToken) : lowerBound(q.startTime ?? 0);
-      const end = q.endTime === undefined ? total : lowerBound(q.endTime + 1);
-      const limit = q.limit ?? 10_000;
-      const events = [];
-      let i = from;
-      for (; i < end && events.length < limit; i++) {
-        if (q.filterPattern && !matchesCached(q.filterPattern, i % n)) continue;
-        const message = messageOf(i);
-        const timestamp = timestampOf(i);
-        events.push({ logStreamName: base[i % n]!.stream, timestamp, ingestionTime: timestamp + 1_000, message, eventId: String(i).padStart(20, '0') });
-        served.bytes += message.length;
-      }
-      served.calls += 1;
-      served.events += events.length;
-      const body = { events, searchedLogStreams: [], ...(i < end ? { nextToken: String(i) } : {}) };
-      if (o.callLatencyMs) setTimeout(() => reply(200, body), o.callLatencyMs);
-      else reply(200, body);
-    });
+  const server = await serveAwsJson((target, request, reply) => {
+    if (!target.endsWith('.FilterLogEvents')) return reply(400, { __type: 'UnknownOperationException', message: `synthetic source serves FilterLogEvents only, not ${target}` });
+    const q = request as { logGroupName?: string; startTime?: number; endTime?: number; nextToken?: string; limit?: number; filterPattern?: string };
+    if (q.logGroupName !== scenario.logGroupName) return reply(400, { __type: 'ResourceNotFoundException', message: 'The specified log group does not exist.' });
+    const from = q.nextToken !== undefined ? Number(q.nextToken) : lowerBound(q.startTime ?? 0);
+    const end = q.endTime === undefined ? total : lowerBound(q.endTime + 1);
+    const limit = q.limit ?? 10_000;
+    const events = [];
+    let i = from;
+    for (; i < end && events.length < limit; i++) {
+      if (q.filterPattern && !matchesCached(q.filterPattern, i % n)) continue;
+      const message = messageOf(i);
+      const timestamp = timestampOf(i);
+      events.push({ logStreamName: base[i % n]!.stream, timestamp, ingestionTime: timestamp + 1_000, message, eventId: String(i).padStart(20, '0') });
+      served.bytes += message.length;
+    }
+    served.calls += 1;
+    served.events += events.length;
+    const body = { events, searchedLogStreams: [], ...(i < end ? { nextToken: String(i) } : {}) };
+    if (o.callLatencyMs) setTimeout(() => reply(200, body), o.callLatencyMs);
+    else reply(200, body);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     logGroupName: scenario.logGroupName,
     auditEvents: total,
     expectedDocs: expectedDocuments(scenario).expected.size * o.repeats,
@@ -137,10 +119,6 @@ export async function startSyntheticCloudWatch(o: SyntheticOptions): Promise<Syn
     window: { from: timestampOf(0) - 1_000, to: timestampOf(total - 1) + 1_000 },
     event: (i: number) => ({ stream: base[i % n]!.stream, timestamp: timestampOf(i), message: messageOf(i) }),
     served,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: server.close,
   };
 }

@@ -1,5 +1,4 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { serveAwsJson } from './aws-json-server.js';
 
 /**
  * A Kinesis Data Streams endpoint for push mode's bench: the JSON 1.1 protocol the SDK v3 client
@@ -251,40 +250,20 @@ export async function startSyntheticKinesis(o: SyntheticKinesisOptions): Promise
     },
   };
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const target = String(req.headers['x-amz-target'] ?? '');
-      const reply = (status: number, body: unknown) => {
-        const text = JSON.stringify(body);
-        const headers: Record<string, string | number> = { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': `synthetic-${Date.now()}`, 'content-length': Buffer.byteLength(text) };
-        if (status !== 200) headers['x-amzn-errortype'] = (body as { __type: string }).__type;
-        res.writeHead(status, headers);
-        res.end(text);
-      };
-      const op = target.startsWith('Kinesis_20131202.') ? operations[target.slice('Kinesis_20131202.'.length)] : undefined;
-      if (!op) return reply(400, { __type: 'UnknownOperationException', message: `synthetic Kinesis serves ${Object.keys(operations).join(', ')}, not ${target}` });
-      let q: Record<string, unknown>;
-      try {
-        q = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
-      } catch {
-        return reply(400, { __type: 'SerializationException', message: 'request body is not JSON' });
-      }
-      try {
-        const body = op(q);
-        served.calls[target.slice(17)] = (served.calls[target.slice(17)] ?? 0) + 1;
-        reply(200, body);
-      } catch (err) {
-        if (err instanceof KinesisError) return reply(400, { __type: err.type, message: err.message });
-        reply(500, { __type: 'InternalFailure', message: String(err) });
-      }
-    });
+  const server = await serveAwsJson((target, q, reply) => {
+    const op = target.startsWith('Kinesis_20131202.') ? operations[target.slice('Kinesis_20131202.'.length)] : undefined;
+    if (!op) return reply(400, { __type: 'UnknownOperationException', message: `synthetic Kinesis serves ${Object.keys(operations).join(', ')}, not ${target}` });
+    try {
+      const body = op(q);
+      served.calls[target.slice(17)] = (served.calls[target.slice(17)] ?? 0) + 1;
+      reply(200, body);
+    } catch (err) {
+      if (err instanceof KinesisError) return reply(400, { __type: err.type, message: err.message });
+      reply(500, { __type: 'InternalFailure', message: String(err) });
+    }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     streamName: o.streamName,
     shardIds: shards.map((s) => s.id),
     put(shard, data, partitionKey) {
@@ -307,10 +286,6 @@ export async function startSyntheticKinesis(o: SyntheticKinesisOptions): Promise
     },
     stored: () => ({ records: shards.reduce((n, s) => n + s.records.length, 0), bytes: shards.reduce((n, s) => n + s.bytes, 0) }),
     served,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: server.close,
   };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand, PutSubscriptionFilterCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
@@ -166,4 +166,21 @@ export async function shardOwners(store: LeaseStore): Promise<(string | undefine
   return Object.values(table.shards)
     .filter((s) => !s.finished)
     .map((s) => s.owner);
+}
+
+/** A kubeconfig file for `token` (a ServiceAccount's) against the API server at `server`, in `namespace`. */
+export function tokenKubeconfig(dir: string, o: { server: string; caFile: string; token: string; namespace: string }): string {
+  const file = path.join(dir, 'kubeconfig');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'test', cluster: { server: o.server, 'certificate-authority': o.caFile } }],
+      users: [{ name: 'eks-log-forwarder', user: { token: o.token } }],
+      contexts: [{ name: 'test', context: { cluster: 'test', user: 'eks-log-forwarder', namespace: o.namespace } }],
+      'current-context': 'test',
+    }),
+  );
+  return file;
 }

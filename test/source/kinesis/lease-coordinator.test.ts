@@ -6,6 +6,15 @@ import type { LeaseTable } from '../../../src/source/kinesis/lease-table.js';
 
 const log = pino({ level: 'silent' });
 const listShards = async () => [{ shardId: 's0', parents: [] }];
+const twoShards = async () => [
+  { shardId: 's0', parents: [] },
+  { shardId: 's1', parents: [] },
+];
+/** Two replicas over two shards, on one clock. */
+const twoReplicas = (store: MemoryLeaseStore, now: () => number, leaseMs = 6_000) => ({
+  first: new LeaseCoordinator({ store, identity: 'first', leaseMs, listShards: twoShards, log, now }),
+  joiner: new LeaseCoordinator({ store, identity: 'joiner', leaseMs, listShards: twoShards, log, now }),
+});
 
 /** A store whose next write waits until released: a checkpoint can arrive while it is in flight. */
 class HeldWriteStore extends MemoryLeaseStore {
@@ -77,12 +86,7 @@ describe('lease coordinator: taking a shard from a live replica', () => {
   it('reads a shard taken from a live replica only a lease time later, by when that replica no longer writes it', async () => {
     let now = 1_000_000;
     const store = new MemoryLeaseStore();
-    const two = async () => [
-      { shardId: 's0', parents: [] },
-      { shardId: 's1', parents: [] },
-    ];
-    const first = new LeaseCoordinator({ store, identity: 'first', leaseMs: 6_000, listShards: two, log, now: () => now });
-    const joiner = new LeaseCoordinator({ store, identity: 'joiner', leaseMs: 6_000, listShards: two, log, now: () => now });
+    const { first, joiner } = twoReplicas(store, () => now);
     await first.renew();
     expect([...first.holding().keys()]).toEqual(['s0', 's1']);
     await joiner.renew();
@@ -113,16 +117,12 @@ describe('lease coordinator: taking a shard from a live replica', () => {
 });
 
 describe('lease coordinator: taking a shard back, and slow renewals', () => {
-  const two = async () => [
-    { shardId: 's0', parents: [] },
-    { shardId: 's1', parents: [] },
-  ];
 
   it('waits a lease time before reading a shard it takes back from a live replica, though it held it before its own renewals failed', async () => {
     let now = 1_000_000;
     const store = new MemoryLeaseStore();
-    const a = new LeaseCoordinator({ store, identity: 'a', leaseMs: 6_000, listShards: two, log, now: () => now });
-    const b = new LeaseCoordinator({ store, identity: 'b', leaseMs: 6_000, listShards: two, log, now: () => now });
+    const a = new LeaseCoordinator({ store, identity: 'a', leaseMs: 6_000, listShards: twoShards, log, now: () => now });
+    const b = new LeaseCoordinator({ store, identity: 'b', leaseMs: 6_000, listShards: twoShards, log, now: () => now });
     await a.renew();
     await b.renew();
     // `a` cannot renew; `b` sees its heartbeat stand still for the lease time and takes both.
@@ -149,8 +149,7 @@ describe('lease coordinator: taking a shard back, and slow renewals', () => {
       }
     }
     const store = new SlowReads();
-    const first = new LeaseCoordinator({ store, identity: 'first', leaseMs: 15_000, listShards: two, log, now: () => now });
-    const joiner = new LeaseCoordinator({ store, identity: 'joiner', leaseMs: 15_000, listShards: two, log, now: () => now });
+    const { first, joiner } = twoReplicas(store, () => now, 15_000);
     await first.renew();
     const startedAt = now;
     store.slowMs = 8_000;
@@ -199,12 +198,7 @@ describe('lease coordinator: a lost answer', () => {
       }
     }
     const store = new LosesAnswer();
-    const two = async () => [
-      { shardId: 's0', parents: [] },
-      { shardId: 's1', parents: [] },
-    ];
-    const first = new LeaseCoordinator({ store, identity: 'first', leaseMs: 6_000, listShards: two, log, now: () => now });
-    const joiner = new LeaseCoordinator({ store, identity: 'joiner', leaseMs: 6_000, listShards: two, log, now: () => now });
+    const { first, joiner } = twoReplicas(store, () => now);
     await first.renew();
     store.loseNext = true;
     await joiner.renew();

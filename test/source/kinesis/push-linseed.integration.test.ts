@@ -14,7 +14,7 @@ import { ConfigMapLeaseStore } from '../../../src/source/kinesis/lease-store.js'
 import { freePort, REPO_ROOT, startCli, type RunningCli } from '../../support/cli.js';
 import { elasticClient, eventually } from '../../support/elastic.js';
 import { startLinseedWorld, type LinseedWorld } from '../../support/linseed.js';
-import { AUDIT_STREAMS, AuditFeed, OTHER_STREAM, PUSH_CREDS, PUSH_REGION, replicaEnv, shardOwners, splitShard, subscribedStream } from '../../support/push.js';
+import { AUDIT_STREAMS, AuditFeed, OTHER_STREAM, PUSH_CREDS, PUSH_REGION, replicaEnv, shardOwners, splitShard, subscribedStream, tokenKubeconfig } from '../../support/push.js';
 import { uniqueCluster } from '../../support/scenario.js';
 
 const NS = 'tigera-operator';
@@ -92,18 +92,7 @@ describe('push mode through Linseed', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'eksfwd-sa-'));
     account.tokenFile = path.join(dir, 'token');
     writeFileSync(account.tokenFile, token, { mode: 0o600 });
-    account.kubeconfig = path.join(dir, 'kubeconfig');
-    writeFileSync(
-      account.kubeconfig,
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [{ name: 'test', cluster: { server: world.kube.url, 'certificate-authority': world.kube.caFile } }],
-        users: [{ name: 'eks-log-forwarder', user: { token } }],
-        contexts: [{ name: 'test', context: { cluster: 'test', user: 'eks-log-forwarder', namespace: NS } }],
-        'current-context': 'test',
-      }),
-    );
+    account.kubeconfig = tokenKubeconfig(dir, { server: world.kube.url, caFile: world.kube.caFile, token, namespace: NS });
     feed = new AuditFeed(logs, clustersOverShards(4));
     await subscribedStream({ kinesis, logs }, stream, 4, feed.groups, [...AUDIT_STREAMS, OTHER_STREAM]);
   });

@@ -22,7 +22,7 @@ import { freePort, REPO_ROOT, runCli, startCli, type RunningCli } from '../../su
 import { compileFilterPattern } from '../../../src/source/cloudwatch/filter-pattern.js';
 import { loadCorpus } from '../../support/corpus.js';
 import { elasticClient, eventually, keyCounts } from '../../support/elastic.js';
-import { AUDIT_STREAMS, AuditFeed, OTHER_STREAM, openShards, PUSH_CREDS, PUSH_REGION, replicaEnv, splitShard, subscribedStream } from '../../support/push.js';
+import { AUDIT_STREAMS, AuditFeed, OTHER_STREAM, openShards, PUSH_CREDS, PUSH_REGION, replicaEnv, splitShard, subscribedStream, tokenKubeconfig } from '../../support/push.js';
 import { uniqueCluster } from '../../support/scenario.js';
 
 const NS = 'tigera-operator';
@@ -92,18 +92,7 @@ describe('push mode through a Kinesis stream', () => {
     kubectl(['create', 'namespace', NS]);
     kubectl(['apply', '-f', writeOverlay()]);
     const token = kubectl(['-n', NS, 'create', 'token', 'eks-log-forwarder', '--duration=2h']).trim();
-    saKubeconfig = path.join(mkdtempSync(path.join(os.tmpdir(), 'eksfwd-sa-')), 'kubeconfig');
-    writeFileSync(
-      saKubeconfig,
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [{ name: 'test', cluster: { server: kube.url, 'certificate-authority': kube.caFile } }],
-        users: [{ name: 'eks-log-forwarder', user: { token } }],
-        contexts: [{ name: 'test', context: { cluster: 'test', user: 'eks-log-forwarder', namespace: NS } }],
-        'current-context': 'test',
-      }),
-    );
+    saKubeconfig = tokenKubeconfig(mkdtempSync(path.join(os.tmpdir(), 'eksfwd-sa-')), { server: kube.url, caFile: kube.caFile, token, namespace: NS });
     feed = new AuditFeed(logs, clusters);
     await subscribedStream({ kinesis, logs }, stream, 4, feed.groups, [...AUDIT_STREAMS, OTHER_STREAM]);
   });
