@@ -36,6 +36,13 @@ describe('settings', () => {
     expect(es.auth).toEqual({ username: 'u', password: 'p' });
   });
 
+  it('prefilters the lateness sweeps by default; true and false keep their earlier meaning (every read, none)', () => {
+    expect(resolveEnv(minimal).cloudwatch.prefilter).toBe('sweeps');
+    expect(resolveEnv({ ...minimal, EKS_FORWARDER_PREFILTER: 'true' }).cloudwatch.prefilter).toBe('all');
+    expect(resolveEnv({ ...minimal, EKS_FORWARDER_PREFILTER: 'false' }).cloudwatch.prefilter).toBe('off');
+    expect(resolveEnv({ ...minimal, EKS_FORWARDER_PREFILTER: 'Sweeps' }).cloudwatch.prefilter).toBe('sweeps');
+  });
+
   it('lets a later layer (flags) win over an earlier one (environment)', () => {
     const s = resolveSettings(settingsFromEnv(minimal), { fetchInterval: '5', streamPrefix: 'custom-' });
     expect(s.cloudwatch.fetchIntervalMs).toBe(5_000);
@@ -60,6 +67,7 @@ describe('settings', () => {
     [{ EKS_FORWARDER_LATENESS_FLOOR: 'later' }, 'EKS_FORWARDER_LATENESS_FLOOR / --lateness-floor: must be a duration'],
     [{ EKS_FORWARDER_LATENESS_FLOOR: '20m' }, 'EKS_FORWARDER_LATENESS_FLOOR / --lateness-floor: must not exceed'],
     [{ EKS_FORWARDER_START_FROM: 'yesterday-ish' }, 'EKS_FORWARDER_START_FROM / --start-from: must be ISO 8601'],
+    [{ EKS_FORWARDER_PREFILTER: 'head' }, 'EKS_FORWARDER_PREFILTER / --prefilter: must be sweeps, all or off'],
   ])('rejects %o naming the setting', (override, message) => {
     const attempt = () => resolveEnv({ ...minimal, ...override });
     expect(attempt).toThrow(ConfigError);

@@ -34,6 +34,7 @@ export interface ServedCall {
   events: number;
   /** The answer carried a `nextToken`: the window has more pages. */
   more: boolean;
+  filterPattern?: string;
 }
 
 export interface CloudWatchEmulatorOptions {
@@ -107,7 +108,7 @@ export async function startCloudWatchEmulator(options: CloudWatchEmulatorOptions
         searchedLogStreams: [],
         ...(more && last ? { nextToken: Buffer.from(JSON.stringify({ timestamp: last.timestamp, seq: last.seq })).toString('base64url') } : {}),
       });
-      options.onServed?.({ at: now, startTime: q.startTime, endTime: q.endTime, continued: q.nextToken !== undefined, events: page.length, more: Boolean(more && last) });
+      options.onServed?.({ at: now, startTime: q.startTime, endTime: q.endTime, continued: q.nextToken !== undefined, events: page.length, more: Boolean(more && last), filterPattern: q.filterPattern });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

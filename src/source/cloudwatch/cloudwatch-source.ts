@@ -47,8 +47,10 @@ export interface CloudWatchSourceOptions {
   mode: CloudWatchMode;
   /** AWS's clock, fed by the client's answers. */
   clock: AwsClock;
-  /** A CloudWatch filter pattern compiled from the policy (a safe superset), when prefiltering. */
+  /** A CloudWatch filter pattern compiled from the policy (a safe superset): the head and windows read with it (`prefilter: all`). */
   filterPattern?: string;
+  /** The same pattern for the lateness sweeps alone (`prefilter: sweeps`, the default, or `all`). */
+  sweepFilterPattern?: string;
   log: Logger;
   health: HealthReporter;
 }
@@ -72,8 +74,6 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
   readonly identity: readonly string[];
   readonly stats: CloudWatchStats;
   private readonly sweeps: readonly Sweep[];
-  /** What a token or pass is made under: the prefix and the filter pattern. */
-  private readonly under: string;
   /**
    * Recent ingestion delays of events the sweeps read: how long to let the head settle. Taken
    * from sweeps, which read a range once it is old, so delays longer than the settle show too.
@@ -89,10 +89,9 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
   constructor(private readonly o: CloudWatchSourceOptions) {
     this.identity = [o.settings.groupName, o.settings.streamPrefix];
     this.stats = o.stats;
-    this.sweeps = sweepsFor(o.settings);
+    this.sweeps = sweepsFor(o.settings, o.sweepFilterPattern !== undefined);
     this.recountAllowance = new RecountAllowance(o.settings.recountShare * o.settings.requestsPerSecond);
     this.stats.overlapMs = Math.max(...this.sweeps.filter((s) => !s.recount).map((s) => s.ageMs));
-    this.under = createHash('sha256').update(`${o.settings.streamPrefix}\n${o.filterPattern ?? ''}`).digest('hex').slice(0, 16);
   }
 
   /** A source over the same client, budget, clock and counters, reading in another mode (a backfill slice). */
@@ -146,7 +145,7 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
         plans = planPoll(position, this.recountAllowance.due() ? this.sweeps : this.sweeps.filter((s) => !s.recount), now, now - this.settleMs(), this.o.clock.known);
       }
       for (const plan of plans) {
-        if (plan) position = { ...position, windowStart: plan.start, windowEnd: plan.end, sweep: plan.sweep, pass: undefined, nextToken: undefined, tokenAfter: undefined, under: this.under };
+        if (plan) position = { ...position, windowStart: plan.start, windowEnd: plan.end, sweep: plan.sweep, pass: undefined, nextToken: undefined, tokenAfter: undefined, under: this.underOf(plan.sweep) };
         for await (const batch of this.readWindow(position, control, (p) => this.afterWindow(p))) {
           position = batch.position;
           yield batch;
@@ -191,17 +190,42 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
     };
   }
 
+  /**
+   * The filter patterns a window is read with, one pass each: a sweep's by what it reads again,
+   * the head's (and a backfill's) by the prefilter. With a pattern, a second pass reads the
+   * events CloudWatch cut off, which no JSON pattern can match but which must be dead-lettered.
+   */
+  private patternsOf(sweepAge: number | undefined): (string | undefined)[] {
+    if (sweepAge === undefined) return this.o.filterPattern ? [this.o.filterPattern, TRUNCATED_PATTERN] : [undefined];
+    const pattern = this.o.sweepFilterPattern;
+    switch (this.sweeps.find((s) => s.ageMs === sweepAge)?.reads) {
+      case 'kept':
+        return [pattern];
+      case 'kept-and-cut-off':
+        return [pattern, TRUNCATED_PATTERN];
+      default:
+        return [undefined];
+    }
+  }
+
+  /** What a window's token and pass are made under: the prefix and the patterns (the head's without a prefilter keeps the hash of earlier releases). */
+  private underOf(sweepAge: number | undefined): string {
+    const patterns = this.patternsOf(sweepAge).map((p) => p ?? '');
+    return createHash('sha256').update(`${this.o.settings.streamPrefix}\n${patterns.join('\n')}`).digest('hex').slice(0, 16);
+  }
+
   /** A window begun under another prefix or filter pattern (or a pass that no longer exists) starts again. */
   private sameConfiguration(p: CloudWatchPosition): CloudWatchPosition {
     if (p.windowEnd === undefined) return p;
-    const passes = this.o.filterPattern ? 2 : 1;
-    const otherConfiguration = p.under !== undefined && p.under !== this.under;
+    const passes = this.patternsOf(p.sweep).length;
+    const under = this.underOf(p.sweep);
+    const otherConfiguration = p.under !== undefined && p.under !== under;
     if (!otherConfiguration && (p.pass ?? 0) < passes) return p;
     this.o.log.info(
       { windowStart: iso(p.windowStart), windowEnd: iso(p.windowEnd), pass: p.pass ?? 0 },
       'the window in progress was begun under another configuration (prefix or filter pattern): reading it again from its start',
     );
-    return { ...p, nextToken: undefined, tokenAfter: undefined, pass: undefined, under: this.under };
+    return { ...p, nextToken: undefined, tokenAfter: undefined, pass: undefined, under };
   }
 
   /** How far behind AWS's now the head stops: the 95th percentile of recent ingestion delays, at least a second, at most half the floor. */
@@ -223,9 +247,8 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
   }
 
   /**
-   * One window, page by page. With a prefilter it is read in two passes: events the policy may
-   * keep, then events cut off by CloudWatch, which no JSON pattern can match but which must be
-   * dead-lettered. `afterDrain` makes the position saved with the last page.
+   * One window, page by page, one pass per pattern (see `patternsOf`). `afterDrain` makes the
+   * position saved with the last page.
    */
   private async *readWindow(
     start: CloudWatchPosition,
@@ -233,7 +256,8 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
     afterDrain: (p: CloudWatchPosition) => CloudWatchPosition,
   ): AsyncGenerator<SourceBatch<CloudWatchPosition>> {
     const { settings, client, log, health, stats, clock } = this.o;
-    const patterns = this.o.filterPattern ? [this.o.filterPattern, TRUNCATED_PATTERN] : [undefined];
+    const patterns = this.patternsOf(start.sweep);
+    const under = this.underOf(start.sweep);
     const sweeping = start.sweep !== undefined;
     const proving = this.sweeps.some((s) => s.recount && s.ageMs === start.sweep);
     let position = start;
@@ -281,10 +305,10 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
           if (this.delays.length > 512) this.delays.splice(0, this.delays.length - 512);
           const drained = !page.nextToken && last;
           position = page.nextToken
-            ? { ...position, nextToken: page.nextToken, tokenAfter: page.events.at(-1)?.timestamp ?? position.tokenAfter, under: this.under }
+            ? { ...position, nextToken: page.nextToken, tokenAfter: page.events.at(-1)?.timestamp ?? position.tokenAfter, under }
             : last
               ? afterDrain(position)
-              : { ...position, pass: pass + 1, nextToken: undefined, tokenAfter: undefined, under: this.under };
+              : { ...position, pass: pass + 1, nextToken: undefined, tokenAfter: undefined, under };
           yield { events: page.events, position, lateBefore: start.readUpTo, lateLimitMs: settings.latenessCeilingMs, drained, ...(proving ? { proving } : {}) };
         }
       } catch (err) {

@@ -58,11 +58,17 @@ export const cloudwatch = {
         log.debug('CloudWatch throttled a request');
       },
     });
-    const prefilter = opts.prefilter ?? s.prefilter;
-    const filterPattern = prefilter ? compileFilterPattern(opts.policy) : undefined;
+    const prefilter = opts.prefilter === false ? 'off' : s.prefilter;
+    const pattern = prefilter === 'off' ? undefined : compileFilterPattern(opts.policy);
     const mode = opts.mode ?? { kind: 'tail' };
-    if (prefilter) log.info({ filterPattern: filterPattern ?? null }, filterPattern ? 'CloudWatch prefilter on' : 'the policy compiles to no useful prefilter');
-    return new CloudWatchSource({ settings: s, client, stats, clock, mode, filterPattern, ...ctx });
+    if (prefilter !== 'off') {
+      const where = prefilter === 'all' ? 'CloudWatch prefilter on' : 'CloudWatch prefilter on for the lateness sweeps';
+      log.info({ filterPattern: pattern ?? null }, pattern ? where : 'the policy compiles to no useful prefilter: every read moves every event');
+    }
+    const filterPattern = prefilter === 'all' ? pattern : undefined;
+    // A closed window (backfill, verify) has no sweeps.
+    const sweepFilterPattern = mode.kind === 'tail' ? pattern : undefined;
+    return new CloudWatchSource({ settings: s, client, stats, clock, mode, filterPattern, sweepFilterPattern, ...ctx });
   },
 } satisfies ComponentKind<CloudWatchSettings, CloudWatchSource> & { create: unknown };
 

@@ -1,5 +1,8 @@
 import type { CloudWatchPosition } from './position.js';
 
+/** What a sweep reads again: every event, or only what the policy may keep (and cut-off events, which no JSON pattern matches). */
+export type SweepReads = 'everything' | 'kept' | 'kept-and-cut-off';
+
 /**
  * A re-read of every range once it has reached `ageMs` (as AWS's clock tells it), batched so
  * that a sweep covers at least `everyMs` of timestamps: one call for several intervals' worth.
@@ -7,26 +10,43 @@ import type { CloudWatchPosition } from './position.js';
 export interface Sweep {
   ageMs: number;
   everyMs: number;
+  reads: SweepReads;
   /** The re-count after the ceiling: it proves a range complete, paced by its share of the budget. */
   recount?: boolean;
+}
+
+/** Calls a sweep makes per window at the least: one per filter pattern. */
+export function passesOf(reads: SweepReads): number {
+  return reads === 'kept-and-cut-off' ? 2 : 1;
 }
 
 /**
  * Every range is read by the head once, then again at the floor (most late events come in
  * then) and at the ceiling (every event ingested less than the ceiling after its timestamp is
  * there by then, whatever the pattern of its arrival). So each event is read three times at the
- * most, whatever the lateness, and a sweep costs one call per `everyMs` of timestamps (more when
- * that much holds more than a page). A sweep waits for half its age of timestamps, and at least
- * four intervals: the ceiling's sweep, a safety net for events already minutes late, then reads
- * every 8 polls at the defaults, so a quiet group costs 1 + 1/4 + 1/8 calls per interval.
+ * most, whatever the lateness, and a sweep costs one call per pass per `everyMs` of timestamps
+ * (more when that much holds more than a page). A sweep waits for half its age of timestamps
+ * per pass, and at least four intervals.
+ *
+ * `prefiltered` (the policy compiles to a CloudWatch pattern): the sweeps read again only what
+ * the policy may keep, so a busy group's re-reads move a fraction of its bytes. Cut-off events
+ * match no JSON pattern, so the ceiling's sweep reads them in a second pass (the floor's need
+ * not: the ceiling's alone holds the guarantee). At the defaults: 1 + 1/4 + 2/15 calls per
+ * interval on a quiet group; without a pattern, 1 + 1/4 + 1/8.
  */
-export function sweepsFor(s: { latenessFloorMs: number; latenessCeilingMs: number; fetchIntervalMs: number; recountShare?: number }): Sweep[] {
+export function sweepsFor(
+  s: { latenessFloorMs: number; latenessCeilingMs: number; fetchIntervalMs: number; recountShare?: number },
+  prefiltered = false,
+): Sweep[] {
   const ages = [...new Set([s.latenessFloorMs, s.latenessCeilingMs])].sort((a, b) => a - b);
-  const sweeps: Sweep[] = ages.map((age) => ({ ageMs: age + SEARCHABLE_AFTER_MS, everyMs: Math.max(4 * s.fetchIntervalMs, age / 2) }));
+  const sweeps: Sweep[] = ages.map((age) => {
+    const reads: SweepReads = !prefiltered ? 'everything' : age === s.latenessCeilingMs ? 'kept-and-cut-off' : 'kept';
+    return { ageMs: age + SEARCHABLE_AFTER_MS, everyMs: Math.max(4 * s.fetchIntervalMs, (age / 2) * passesOf(reads)), reads };
+  });
   if (s.recountShare) {
     // Once the ceiling's sweep has surely passed over a range (it waits up to its `everyMs`).
     const ceiling = sweeps.at(-1)!;
-    sweeps.push({ ageMs: ceiling.ageMs + ceiling.everyMs, everyMs: ceiling.everyMs, recount: true });
+    sweeps.push({ ageMs: ceiling.ageMs + ceiling.everyMs, everyMs: ceiling.everyMs, reads: 'everything', recount: true });
   }
   return sweeps;
 }

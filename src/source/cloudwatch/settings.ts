@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ComponentSettings, SettingSpec } from '../../component.js';
-import { duration, integerIn, optionalText, positiveSeconds, boolean } from '../../config/fields.js';
+import { duration, integerIn, optionalText, positiveSeconds } from '../../config/fields.js';
 import { parseDuration } from '../../time.js';
 
 export interface CloudWatchSettings {
@@ -11,8 +11,11 @@ export interface CloudWatchSettings {
   requestsPerSecond: number;
   /** Fixed FilterLogEvents `limit`; when unset, pages are sized to about 1 MB. */
   pageLimit?: number;
-  /** Let CloudWatch filter by a pattern compiled from the policy (fewer bytes on the wire). */
-  prefilter: boolean;
+  /**
+   * Let CloudWatch filter by a pattern compiled from the policy (fewer bytes on the wire):
+   * `sweeps` in the lateness re-reads only, `all` in every read, `off` nowhere.
+   */
+  prefilter: Prefilter;
   latenessFloorMs: number;
   latenessCeilingMs: number;
   /** Share of the request budget (0-1) spent re-counting ranges the ceiling has passed; 0: off. */
@@ -20,6 +23,8 @@ export interface CloudWatchSettings {
   /** Only when given by the cluster's Secret; otherwise the SDK's default credential chain. */
   awsCredentials?: { accessKeyId: string; secretAccessKey: string };
 }
+
+export type Prefilter = 'off' | 'sweeps' | 'all';
 
 const specs = {
   region: {
@@ -70,8 +75,8 @@ const specs = {
   prefilter: {
     env: 'EKS_FORWARDER_PREFILTER',
     flag: '--prefilter',
-    default: '`false`',
-    meaning: 'let CloudWatch filter with a JSON pattern compiled from the policy (a safe superset), plus a second pass for cut-off events',
+    default: '`sweeps`',
+    meaning: 'where CloudWatch filters with a JSON pattern compiled from the policy (a safe superset; cut-off events read in a pass of their own): `sweeps` (the lateness re-reads), `all` (every read: `true` says the same), `off` (`false`)',
   },
   latenessFloor: {
     env: 'EKS_FORWARDER_LATENESS_FLOOR',
@@ -129,7 +134,15 @@ const schema = z.object({
     return n;
   }),
   pageLimit: integerIn(1, 10_000),
-  prefilter: boolean(false),
+  prefilter: optionalText.transform((v, ctx): Prefilter => {
+    if (v === undefined) return 'sweeps';
+    const value = v.toLowerCase();
+    if (value === 'sweeps') return 'sweeps';
+    if (/^(all|true|1|yes)$/.test(value)) return 'all';
+    if (/^(off|false|0|no)$/.test(value)) return 'off';
+    ctx.addIssue({ code: 'custom', message: `must be sweeps, all or off, got "${v}"` });
+    return z.NEVER;
+  }),
   latenessFloor: duration(2 * 60_000),
   latenessCeiling: duration(15 * 60_000),
   recountShare: optionalText.transform((v, ctx) => {

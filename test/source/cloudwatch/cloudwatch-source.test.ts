@@ -19,7 +19,7 @@ const settings: CloudWatchSettings = {
   streamPrefix: 'kube-apiserver-audit-',
   fetchIntervalMs: 1_000,
   requestsPerSecond: 5,
-  prefilter: false,
+  prefilter: 'off',
   latenessFloorMs: 10_000,
   latenessCeilingMs: 60_000,
   recountShare: 0,
@@ -88,6 +88,32 @@ describe('CloudWatch source', () => {
     expect(windows[1]).toEqual({ start: readUpTo - 600_000 + 1, end: readUpTo });
     expect(windows[2]).toEqual(windows[0]);
     expect((saved!.position as CloudWatchPosition).sweptUpTo).toEqual({ 12000: readUpTo - 600_000, 62000: readUpTo });
+  });
+
+  it('reads ranges again with the policy pattern, the ceiling\'s with a second pass for cut-off events, and the head unfiltered', async () => {
+    const requests: Record<string, unknown>[] = [];
+    const stop = new AbortController();
+    const client = {
+      send: async (command: { input: Record<string, unknown> }) => {
+        requests.push(command.input);
+        return { events: [] };
+      },
+      destroy() {},
+    } as unknown as CloudWatchLogsClient;
+    const pattern = '{ $.verb = "create" }';
+    const source = new CloudWatchSource({ settings, client, stats: new CloudWatchStats(createRequestBudget(5)), clock: knownClock(), mode: { kind: 'tail' }, sweepFilterPattern: pattern, log: pino({ level: 'silent' }), health: noHealth });
+    const readUpTo = Date.now() - 3_600_000;
+    const position: CloudWatchPosition = { ...source.startAt(0), readUpTo, windowStart: readUpTo + 1, sweptUpTo: { 12000: readUpTo - 600_000, 62000: readUpTo - 900_000 } };
+    for await (const batch of source.read(position, { stop: stop.signal, signal: new AbortController().signal })) {
+      // The head's window drained: the poll is over.
+      if (batch.drained && batch.position.windowEnd === undefined && batch.position.readUpTo! > readUpTo) stop.abort();
+    }
+    expect(requests.map((r) => [r.startTime, r.filterPattern])).toEqual([
+      [readUpTo - 900_000 + 1, pattern],
+      [readUpTo - 900_000 + 1, '"[Truncated...]"'],
+      [readUpTo - 600_000 + 1, pattern],
+      [readUpTo + 1, undefined],
+    ]);
   });
 
   describe('never stuck on, and never misled by, a position from another configuration', () => {

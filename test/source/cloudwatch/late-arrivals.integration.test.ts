@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileFilterPattern } from '../../../src/source/cloudwatch/filter-pattern.js';
+import { DEFAULT_POLICY } from '../../../src/transform/policy.js';
 import { startCli } from '../../support/cli.js';
 import { startCloudWatchEmulator, type CloudWatchEmulator } from '../../support/cloudwatch-emulator.js';
 import { keptPodCreate, keyOf } from '../../support/corpus.js';
-import { elasticClient, eventually, idDiff } from '../../support/elastic.js';
-import { auditIndexPattern, forwarderEnv, uniqueCluster } from '../../support/scenario.js';
+import { docCount, elasticClient, eventually, idDiff } from '../../support/elastic.js';
+import { auditIndexPattern, deadLetterIndex, forwarderEnv, uniqueCluster } from '../../support/scenario.js';
 
 /** A real pod create from the corpus that the default policy keeps; each use gets a fresh auditID. */
 const template = keptPodCreate();
@@ -50,9 +52,10 @@ function arrivals(t0: number): Planned[] {
 describe('late arrivals under the ceiling, whatever their pattern (FilterLogEvents emulator)', () => {
   let es: Client;
   let cw: CloudWatchEmulator;
+  const patterns = new Set<string>();
   beforeAll(async () => {
     es = elasticClient();
-    cw = await startCloudWatchEmulator();
+    cw = await startCloudWatchEmulator({ onServed: (call) => void patterns.add(call.filterPattern ?? '(none)') });
   });
   afterAll(async () => {
     await es.close();
@@ -74,6 +77,11 @@ describe('late arrivals under the ceiling, whatever their pattern (FilterLogEven
       planned.set(keyOf(event), a);
       cw.put(group, `kube-apiserver-audit-${a.stream}`, [{ timestamp: a.timestamp, ingestionTime: a.ingestionTime, message: JSON.stringify(event) }]);
     }
+    // Late too: events CloudWatch cut off, which no JSON pattern matches (the sweeps read them in a pass of their own),
+    // and reads the policy drops (the sweeps need not move them again).
+    const cutOff = Array.from({ length: 3 }, (_, i) => ({ timestamp: t0 + 8_000 + i * 100, ingestionTime: t0 + 8_000 + i * 100 + 0.8 * CEILING_MS, message: `${JSON.stringify({ ...template, auditID: randomUUID() }).slice(0, 300)}[Truncated...]` }));
+    cw.put(group, 'kube-apiserver-audit-cut-off', cutOff);
+    cw.put(group, 'kube-apiserver-audit-dropped', [{ timestamp: t0 + 9_000, ingestionTime: t0 + 9_000 + 0.5 * CEILING_MS, message: JSON.stringify({ ...template, auditID: randomUUID(), verb: 'get' }) }]);
     const run = startCli(['run'], {
       ...forwarderEnv(group, cluster),
       AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: cw.url,
@@ -91,6 +99,9 @@ describe('late arrivals under the ceiling, whatever their pattern (FilterLogEven
       // Which arrivals were lost, relative to t0, to tell the pattern.
       if (lost > 0) console.log('lost', diff.missing.map((id) => planned.get(id)).map((a) => ({ stream: a!.stream, at: a!.timestamp - t0, late: a!.ingestionTime - a!.timestamp })), run.stderr().split('\n').filter((l) => /window|sweep|skew|error|warn/i.test(l)).slice(-20));
       expect({ lost, of: expected.size, extra: diff.extra.length, duplicated: diff.duplicated.length }).toEqual({ lost: 0, of: expected.size, extra: 0, duplicated: 0 });
+      await eventually(async () => (await docCount(es, deadLetterIndex(cluster))) === cutOff.length, 'the late cut-off events dead-lettered', 60_000);
+      // The sweeps asked CloudWatch for what the policy may keep, and for cut-off events; the head for everything.
+      expect([...patterns].sort()).toEqual(['"[Truncated...]"', '(none)', compileFilterPattern(DEFAULT_POLICY)!].sort());
     } finally {
       run.child.kill('SIGTERM');
       await run.exited;

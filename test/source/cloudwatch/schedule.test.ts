@@ -7,8 +7,8 @@ const defaults = { latenessFloorMs: 2 * MIN, latenessCeilingMs: 15 * MIN, fetchI
 const base: CloudWatchPosition = { groupName: 'g', streamPrefix: 'p', windowStart: 0 };
 
 /** Runs the schedule poll after poll, each planned window read at once, as the source does. */
-function simulate(settings: typeof defaults, polls: number, settleMs = 1_000) {
-  const sweeps = sweepsFor(settings);
+function simulate(settings: typeof defaults, polls: number, settleMs = 1_000, prefiltered = false) {
+  const sweeps = sweepsFor(settings, prefiltered);
   let p: CloudWatchPosition = { ...base, windowStart: 10 * MIN };
   const reads: (PlannedWindow & { at: number })[] = [];
   for (let k = 1; k <= polls; k++) {
@@ -26,16 +26,34 @@ function simulate(settings: typeof defaults, polls: number, settleMs = 1_000) {
 describe('the lateness schedule', () => {
   it('re-reads every range at the floor and at the ceiling, batched to one call per four and per 7.5 intervals at the defaults', () => {
     expect(sweepsFor(defaults)).toEqual([
-      { ageMs: 2 * MIN + SEARCHABLE_AFTER_MS, everyMs: 4 * MIN },
-      { ageMs: 15 * MIN + SEARCHABLE_AFTER_MS, everyMs: 7.5 * MIN },
+      { ageMs: 2 * MIN + SEARCHABLE_AFTER_MS, everyMs: 4 * MIN, reads: 'everything' },
+      { ageMs: 15 * MIN + SEARCHABLE_AFTER_MS, everyMs: 7.5 * MIN, reads: 'everything' },
     ]);
     expect(sweepsFor({ ...defaults, latenessFloorMs: 15 * MIN })).toHaveLength(1);
+  });
+
+  it('with a policy pattern, re-reads only what the policy may keep, and cut-off events once, at the ceiling, batched to half its age per pass', () => {
+    expect(sweepsFor(defaults, true)).toEqual([
+      { ageMs: 2 * MIN + SEARCHABLE_AFTER_MS, everyMs: 4 * MIN, reads: 'kept' },
+      { ageMs: 15 * MIN + SEARCHABLE_AFTER_MS, everyMs: 15 * MIN, reads: 'kept-and-cut-off' },
+    ]);
+    // One age only: it is the ceiling, so it reads cut-off events too.
+    expect(sweepsFor({ ...defaults, latenessFloorMs: 15 * MIN }, true)).toEqual([{ ageMs: 15 * MIN + SEARCHABLE_AFTER_MS, everyMs: 15 * MIN, reads: 'kept-and-cut-off' }]);
+  });
+
+  it('with a policy pattern, makes 1 + 1/4 + 2/15 calls per interval once caught up (one page per pass)', () => {
+    const { reads, sweeps } = simulate(defaults, 600, 1_000, true);
+    const passes = (r: PlannedWindow) => (sweeps.find((s) => s.ageMs === r.sweep)?.reads === 'kept-and-cut-off' ? 2 : 1);
+    const caughtUp = reads.filter((r) => r.at > 70 * MIN && r.at <= 490 * MIN);
+    expect(caughtUp.reduce((n, r) => n + passes(r), 0) / 420).toBeCloseTo(1 + 1 / 4 + 2 / 15, 2);
   });
 
   it('adds a re-count after the ceiling\'s sweep has surely passed, only when it has a share of the budget', () => {
     expect(sweepsFor({ ...defaults, recountShare: 0 }).some((s) => s.recount)).toBe(false);
     const sweeps = sweepsFor({ ...defaults, recountShare: 0.1 });
-    expect(sweeps.at(-1)).toEqual({ ageMs: 15 * MIN + SEARCHABLE_AFTER_MS + 7.5 * MIN, everyMs: 7.5 * MIN, recount: true });
+    // The re-count reads everything: it judges a range by the policy alone.
+    expect(sweeps.at(-1)).toEqual({ ageMs: 15 * MIN + SEARCHABLE_AFTER_MS + 7.5 * MIN, everyMs: 7.5 * MIN, reads: 'everything', recount: true });
+    expect(sweepsFor({ ...defaults, recountShare: 0.1 }, true).at(-1)).toMatchObject({ ageMs: 15 * MIN + SEARCHABLE_AFTER_MS + 15 * MIN, reads: 'everything', recount: true });
     // The ceiling's sweep reads a range at the latest `everyMs` after it reached its age: the re-count comes after that.
     const ceiling = sweeps.find((s) => s.ageMs === 15 * MIN + SEARCHABLE_AFTER_MS)!;
     expect(sweeps.at(-1)!.ageMs).toBeGreaterThanOrEqual(ceiling.ageMs + ceiling.everyMs);
@@ -51,17 +69,21 @@ describe('the lateness schedule', () => {
   });
 
   it('reads any event ingested less than the ceiling after its timestamp, whatever its lateness, after it was ingested', () => {
-    for (const settings of [defaults, { ...defaults, fetchIntervalMs: 5_000 }, { latenessFloorMs: 2_000, latenessCeilingMs: 12_000, fetchIntervalMs: 500 }]) {
+    const cases = [defaults, { ...defaults, fetchIntervalMs: 5_000 }, { latenessFloorMs: 2_000, latenessCeilingMs: 12_000, fetchIntervalMs: 500 }].flatMap((s) => [false, true].map((prefiltered) => ({ settings: s, prefiltered })));
+    for (const { settings, prefiltered } of cases) {
       const polls = Math.ceil((settings.latenessCeilingMs * 6) / settings.fetchIntervalMs);
-      const { reads } = simulate(settings, polls);
-      const horizon = 10 * MIN + polls * settings.fetchIntervalMs - settings.latenessCeilingMs - 2 * Math.max(4 * settings.fetchIntervalMs, settings.latenessCeilingMs / 2);
+      const { reads, sweeps } = simulate(settings, polls, 1_000, prefiltered);
+      const horizon = 10 * MIN + polls * settings.fetchIntervalMs - settings.latenessCeilingMs - 2 * sweeps.at(-1)!.everyMs;
       let checked = 0;
       for (let ts = 10 * MIN; ts < horizon; ts += 997) {
         for (const lateness of [0, 1, 1_500, settings.latenessFloorMs, settings.latenessFloorMs * 4.5, settings.latenessCeilingMs * 0.9, settings.latenessCeilingMs - 1]) {
           const ingested = ts + lateness;
           // Searchable a moment after it was ingested.
           const seen = reads.some((r) => r.start <= ts && ts <= r.end && r.at >= ingested + SEARCHABLE_AFTER_MS - 1);
-          expect(seen, `ts ${ts}, ${lateness} ms late, interval ${settings.fetchIntervalMs}`).toBe(true);
+          expect(seen, `ts ${ts}, ${lateness} ms late, interval ${settings.fetchIntervalMs}, prefiltered ${prefiltered}`).toBe(true);
+          // A cut-off event matches no JSON pattern: with a policy pattern only the head and the ceiling's sweep read it.
+          const seenCutOff = reads.some((r) => r.start <= ts && ts <= r.end && r.at >= ingested + SEARCHABLE_AFTER_MS - 1 && (r.sweep === undefined || sweeps.find((s) => s.ageMs === r.sweep)!.reads !== 'kept'));
+          expect(seenCutOff, `cut-off event at ts ${ts}, ${lateness} ms late, interval ${settings.fetchIntervalMs}, prefiltered ${prefiltered}`).toBe(true);
           checked += 1;
         }
       }
