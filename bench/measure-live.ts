@@ -11,6 +11,7 @@ import { auditIndexPrefix } from '../src/sink/elasticsearch/index-names.js';
 import { startCountingProxy, type CallRecord, type CallStats, type CountingProxy } from './cloudwatch-proxy.js';
 import { benchEnv, spawnForwarder } from './measure-forwarder.js';
 import { plainClient } from './measure-read.js';
+import { startCloudWatchEmulator } from '../test/support/cloudwatch-emulator.js';
 import { startReceiver } from './otel-awscloudwatch/receiver.js';
 import { sampleProcess } from './samplers.js';
 
@@ -93,7 +94,6 @@ export interface LiveResult {
 }
 
 export interface LiveOptions {
-  cloudwatch: string;
   elastic: string;
   cluster: string;
   seed: number;
@@ -118,17 +118,22 @@ const LATE_MAX_MS = 300_000;
 const FALLBACK_OVERLAP_MS = 15 * 60_000 + 2_000;
 
 /**
- * `run` in a live mode: audit events keep arriving in a fresh LocalStack group at a steady rate
- * for `minutes`, some late (10 % of 1-second batches 30 s - 5 min late, one stream stalled then
- * flushed, one stream's only batch delivered minutes old; LocalStack stamps `ingestionTime` at
- * the put and serves an event from then on, as CloudWatch does once it is searchable). Two
- * forwarders read it at once, each through its own counting proxy into its own indices: one
- * at the default settings (60 s), one at a 5 s interval; the OpenTelemetry receiver reads it at
- * 5 s too. Every forwarder runs until its ceiling sweep has re-read the whole feed, so every
+ * `run` in a live mode: audit events keep arriving in a fresh log group at a steady rate for
+ * `minutes`, some late (10 % of 1-second batches 30 s - 5 min late, one stream stalled then
+ * flushed, one stream's only batch delivered minutes old). The group is served by the tests'
+ * CloudWatch emulator, not LocalStack: it stamps `ingestionTime` at the put and serves an event
+ * from then on, as CloudWatch does once it is searchable, and, unlike LocalStack, applies filter
+ * patterns, honours the stream prefix and caps a page at 1 MB, so the calls and bytes are
+ * CloudWatch's. Three forwarders read it at once, each through its own counting proxy into its
+ * own indices: one at the default settings (60 s), one at a 5 s interval, and one at the
+ * defaults with the prefilter off (how every release before the sweeps' prefilter read); the
+ * OpenTelemetry receiver reads it at 5 s too. Every forwarder runs until its ceiling sweep has re-read the whole feed, so every
  * range is read by every pass and late arrivals have had their chance: about 20 minutes after
  * the feed at the defaults.
  */
-export async function measureLive(o: LiveOptions): Promise<LiveResult> {
+export async function measureLive(options: LiveOptions): Promise<LiveResult> {
+  const emulator = await startCloudWatchEmulator();
+  const o = { ...options, cloudwatch: emulator.url };
   const cw = plainClient(o.cloudwatch);
   const es = new Client({ node: o.elastic });
   const spanMs = o.minutes * 60_000;
@@ -141,7 +146,6 @@ export async function measureLive(o: LiveOptions): Promise<LiveResult> {
     startMs: feedStart,
     spanMs,
     auditStreams: STREAMS + 1,
-    // LocalStack ignores logStreamNamePrefix, AWS does not: other streams would inflate both readers' bytes.
     otherStreams: false,
     mutationShare: o.mutationShare,
     payloadBytes: o.payloadBytes,
@@ -149,9 +153,6 @@ export async function measureLive(o: LiveOptions): Promise<LiveResult> {
   const group = scenario.logGroupName;
   const plan = planArrivals(scenario.streams, feedStart, feedEnd, mulberry32(o.seed));
   await cw.send(new CreateLogGroupCommand({ logGroupName: group }));
-  // Creation order is LocalStack's answer order (stream by stream): the stalled stream first and
-  // the old-only one last, so a reader that resumes after the last event it got (the receiver)
-  // is not sent back to the stall by the emulator's order.
   for (const s of scenario.streams) await cw.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: s.name }));
 
   const put = (kinds: Arrival[]) => ({
@@ -169,6 +170,7 @@ export async function measureLive(o: LiveOptions): Promise<LiveResult> {
   try {
     forwarders.push(await startForwarder(o, group, 'run, default settings (60 s interval)', undefined, `${o.cluster}-d60`, startFrom));
     forwarders.push(await startForwarder(o, group, `run, ${FAST_INTERVAL_S} s interval`, FAST_INTERVAL_S, `${o.cluster}-i5`, startFrom));
+    forwarders.push(await startForwarder(o, group, 'run, defaults, prefilter off (as before the sweeps were prefiltered)', undefined, `${o.cluster}-off`, startFrom, { EKS_FORWARDER_PREFILTER: 'off' }));
     const receiver =
       'binary' in o.receiver && receiverProxy
         ? startReceiver({ binary: o.receiver.binary, cloudwatch: receiverProxy.url, group, streamPrefix: AUDIT_STREAM_PREFIX, pollSeconds: FAST_INTERVAL_S, startFrom })
@@ -263,6 +265,7 @@ export async function measureLive(o: LiveOptions): Promise<LiveResult> {
     await es.close();
     for (const f of forwarders) await f.proxy.close();
     await receiverProxy?.close();
+    await emulator.close();
   }
 }
 
@@ -349,7 +352,7 @@ function pieces(batch: Planned[], maxBytes: number): Planned[][] {
 }
 
 /** One `run` (compiled, as the image) through its own counting proxy, with its ops port open. */
-async function startForwarder(o: LiveOptions, group: string, label: string, interval: number | undefined, suffix: string, startFrom: Date) {
+async function startForwarder(o: LiveOptions & { cloudwatch: string }, group: string, label: string, interval: number | undefined, suffix: string, startFrom: Date, extraEnv: Record<string, string> = {}) {
   const proxy = await startCountingProxy(o.cloudwatch);
   const port = await freePort();
   const probeDir = mkdtempSync(path.join(os.tmpdir(), 'eksfwd-bench-'));
@@ -359,6 +362,7 @@ async function startForwarder(o: LiveOptions, group: string, label: string, inte
     EKS_FORWARDER_HTTP_PORT: String(port),
     EKS_BENCH_PROBE_OUT: probeFile,
     ...(interval ? { EKS_CLOUDWATCH_LOG_FETCH_INTERVAL: String(interval) } : {}),
+    ...extraEnv,
   });
   delete env.EKS_FORWARDER_REQUESTS_PER_SECOND; // the default budget, whatever it is
   const child = spawnForwarder(['run'], env, 'warn', 'compiled');
@@ -383,7 +387,8 @@ async function startForwarder(o: LiveOptions, group: string, label: string, inte
     /** Until the ceiling's sweep has read past `newest` (its window's last page) and every expected document is searchable. */
     async waitCaughtUp(newest: number, expectedDocs: number): Promise<void> {
       let overlapMs: number | undefined;
-      const everyMs = Math.max(4 * h.interval * 1000, FALLBACK_OVERLAP_MS / 2);
+      // The ceiling's sweep batches half its age per pass: two passes with the prefilter.
+      const everyMs = Math.max(4 * h.interval * 1000, FALLBACK_OVERLAP_MS);
       const deadline = Date.now() + FALLBACK_OVERLAP_MS + 2 * everyMs + 3 * 60_000;
       while (exitCode === undefined && Date.now() < deadline) {
         overlapMs ??= ((await scrape(port)).eks_log_forwarder_overlap_seconds ?? Number.NaN) * 1000 || undefined;

@@ -9,10 +9,14 @@ import { filterPatternMatches } from './filter-pattern-evaluator.js';
  * `logStreamNamePrefix`, filter patterns as the tests' evaluator reads them), not of AWS's
  * implementation:
  * - an event is returned only once its `ingestionTime` has passed on this server's clock;
- * - events come in timestamp order (arrival order among equal timestamps), `limit` at a time;
+ * - events come in timestamp order (arrival order among equal timestamps), `limit` at a time
+ *   and at most 1 MB of messages a page;
  * - a `nextToken` continues after the last event returned: an event ingested later whose place
  *   lies before that cursor is not returned by that token, as CloudWatch's tokens do not go back;
- * - every answer carries the server's `Date` header (AWS's clock, as the forwarder sees it).
+ * - every answer carries the server's `Date` header (AWS's clock, as the forwarder sees it);
+ * - CreateLogGroup, CreateLogStream and PutLogEvents store events ingested at the put, so a
+ *   writer (the benchmark's live feed) can use it as it would CloudWatch (no sequence tokens,
+ *   no validation of its own beyond JSON).
  */
 export interface CloudWatchEmulator {
   url: string;
@@ -51,9 +55,17 @@ interface Stored {
   seq: number;
 }
 
+/** A FilterLogEvents page holds at most 1 MB (counted here as message bytes). */
+const PAGE_BYTES = 1_048_576;
+
 export async function startCloudWatchEmulator(options: CloudWatchEmulatorOptions = {}): Promise<CloudWatchEmulator> {
   const events: Stored[] = [];
   let seq = 0;
+  const store = (group: string, stream: string, batch: { timestamp: number; message: string; ingestionTime?: number }[]) => {
+    const now = Date.now();
+    for (const e of batch) events.push({ group, stream, timestamp: e.timestamp, ingestionTime: e.ingestionTime ?? now, message: e.message, seq: seq++ });
+    events.sort(order);
+  };
   const served = { calls: 0, events: 0, bytes: 0 };
   const order = (a: { timestamp: number; seq: number }, b: { timestamp: number; seq: number }) => a.timestamp - b.timestamp || a.seq - b.seq;
 
@@ -66,14 +78,21 @@ export async function startCloudWatchEmulator(options: CloudWatchEmulatorOptions
         res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': `emulator-${served.calls}`, 'content-length': Buffer.byteLength(text) });
         res.end(text);
       };
-      const target = String(req.headers['x-amz-target'] ?? '');
-      if (!target.endsWith('.FilterLogEvents')) return reply(400, { __type: 'UnknownOperationException', message: `the emulator serves FilterLogEvents only, not ${target}` });
-      let q: { logGroupName?: string; logStreamNamePrefix?: string; startTime?: number; endTime?: number; nextToken?: string; limit?: number; filterPattern?: string };
+      const target = String(req.headers['x-amz-target'] ?? '').split('.').at(-1);
+      let body: Record<string, unknown>;
       try {
-        q = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       } catch {
         return reply(400, { __type: 'SerializationException', message: 'request body is not JSON' });
       }
+      if (target === 'CreateLogGroup' || target === 'CreateLogStream') return reply(200, {});
+      if (target === 'PutLogEvents') {
+        const put = body as { logGroupName: string; logStreamName: string; logEvents: { timestamp: number; message: string }[] };
+        store(put.logGroupName, put.logStreamName, put.logEvents);
+        return reply(200, {});
+      }
+      if (target !== 'FilterLogEvents') return reply(400, { __type: 'UnknownOperationException', message: `the emulator does not serve ${target}` });
+      const q = body as { logGroupName?: string; logStreamNamePrefix?: string; startTime?: number; endTime?: number; nextToken?: string; limit?: number; filterPattern?: string };
       let cursor: { timestamp: number; seq: number } | undefined;
       if (q.nextToken !== undefined) {
         try {
@@ -87,17 +106,19 @@ export async function startCloudWatchEmulator(options: CloudWatchEmulatorOptions
       const end = q.endTime ?? Number.POSITIVE_INFINITY;
       const limit = q.limit ?? 10_000;
       const page: Stored[] = [];
+      let pageBytes = 0;
       let more = false;
       for (const e of events) {
         if (e.group !== q.logGroupName || e.timestamp < start || e.timestamp > end || e.ingestionTime > now) continue;
         if (q.logStreamNamePrefix && !e.stream.startsWith(q.logStreamNamePrefix)) continue;
         if (cursor && order(e, cursor) <= 0) continue;
         if (q.filterPattern && !filterPatternMatches(q.filterPattern, e.message)) continue;
-        if (page.length === limit) {
+        if (page.length === limit || (page.length > 0 && pageBytes + e.message.length > PAGE_BYTES)) {
           more = true;
           break;
         }
         page.push(e);
+        pageBytes += e.message.length;
       }
       served.calls += 1;
       served.events += page.length;
@@ -115,11 +136,7 @@ export async function startCloudWatchEmulator(options: CloudWatchEmulatorOptions
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    put(group, stream, batch) {
-      const now = Date.now();
-      for (const e of batch) events.push({ group, stream, timestamp: e.timestamp, ingestionTime: e.ingestionTime ?? now, message: e.message, seq: seq++ });
-      events.sort(order);
-    },
+    put: store,
     served,
     close: () =>
       new Promise<void>((resolve) => {

@@ -80,6 +80,8 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
    */
   private readonly delays: number[] = [];
   private skewWarnedAt = Number.NEGATIVE_INFINITY;
+  /** CloudWatch refused the compiled pattern: every window is read whole from then on. */
+  private patternRefused = false;
   private readonly recountAllowance: RecountAllowance;
 
   get latenessCeilingMs(): number {
@@ -196,6 +198,7 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
    * events CloudWatch cut off, which no JSON pattern can match but which must be dead-lettered.
    */
   private patternsOf(sweepAge: number | undefined): (string | undefined)[] {
+    if (this.patternRefused) return [undefined];
     if (sweepAge === undefined) return this.o.filterPattern ? [this.o.filterPattern, TRUNCATED_PATTERN] : [undefined];
     const pattern = this.o.sweepFilterPattern;
     switch (this.sweeps.find((s) => s.ageMs === sweepAge)?.reads) {
@@ -312,6 +315,13 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
           yield { events: page.events, position, lateBefore: start.readUpTo, lateLimitMs: settings.latenessCeilingMs, drained, ...(proving ? { proving } : {}) };
         }
       } catch (err) {
+        if (patterns[pass] !== undefined && isRefusedPattern(err) && !control.signal.aborted) {
+          // Our reading of CloudWatch's pattern syntax is not CloudWatch's: reading more beats stopping.
+          this.patternRefused = true;
+          log.error({ err: errorText(err), filterPattern: patterns[pass] }, 'CloudWatch refused the filter pattern compiled from the policy: reading every event from now on (EKS_FORWARDER_PREFILTER=off says so without this error)');
+          yield* this.readWindow({ ...start, pass: undefined, nextToken: undefined, tokenAfter: undefined, under: this.underOf(start.sweep) }, control, afterDrain);
+          return;
+        }
         if (!control.signal.aborted) health.failed(this.target, err);
         throw err;
       }
@@ -325,6 +335,12 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
   close(): void {
     this.o.client.destroy();
   }
+}
+
+/** A request refused for its parameters, not its token (a rejected token is read again without it, in `readWindow`). */
+function isRefusedPattern(err: unknown): boolean {
+  const e = err as { name?: string; message?: string };
+  return e?.name === 'InvalidParameterException' && !/token/i.test(e.message ?? '');
 }
 
 /**

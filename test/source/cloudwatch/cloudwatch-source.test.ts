@@ -116,6 +116,36 @@ describe('CloudWatch source', () => {
     ]);
   });
 
+  it('reads without patterns, and says so once, when CloudWatch refuses the compiled pattern', async () => {
+    const requests: Record<string, unknown>[] = [];
+    const stop = new AbortController();
+    const client = {
+      send: async (command: { input: Record<string, unknown> }) => {
+        requests.push(command.input);
+        if (command.input.filterPattern) throw Object.assign(new Error('Invalid filter pattern'), { name: 'InvalidParameterException', $metadata: { httpStatusCode: 400 } });
+        return { events: [] };
+      },
+      destroy() {},
+    } as unknown as CloudWatchLogsClient;
+    const logged: string[] = [];
+    const log = pino({ level: 'error' }, { write: (line: string) => void logged.push(line) });
+    const source = new CloudWatchSource({ settings, client, stats: new CloudWatchStats(createRequestBudget(5)), clock: knownClock(), mode: { kind: 'tail' }, sweepFilterPattern: '{ $.verb = "create" }', log, health: noHealth });
+    const readUpTo = Date.now() - 3_600_000;
+    const position: CloudWatchPosition = { ...source.startAt(0), readUpTo, windowStart: readUpTo + 1, sweptUpTo: { 12000: readUpTo - 600_000, 62000: readUpTo - 900_000 } };
+    for await (const batch of source.read(position, { stop: stop.signal, signal: new AbortController().signal })) {
+      if (batch.drained && batch.position.windowEnd === undefined && batch.position.readUpTo! > readUpTo) stop.abort();
+    }
+    // The ceiling's window asked once with the pattern, then again from its start without; the rest without.
+    expect(requests.map((r) => [r.startTime, r.filterPattern])).toEqual([
+      [readUpTo - 900_000 + 1, '{ $.verb = "create" }'],
+      [readUpTo - 900_000 + 1, undefined],
+      [readUpTo - 600_000 + 1, undefined],
+      [readUpTo + 1, undefined],
+    ]);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatch(/refused the filter pattern compiled from the policy/);
+  });
+
   describe('never stuck on, and never misled by, a position from another configuration', () => {
     /** FilterLogEvents answering from a script, recording every request. */
     function scripted(answers: ((input: Record<string, unknown>) => Record<string, unknown>)[]) {

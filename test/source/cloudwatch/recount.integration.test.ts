@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sweepsFor } from '../../../src/source/cloudwatch/schedule.js';
 import { freePort, readRunCheckpoint, startCli } from '../../support/cli.js';
 import { startCloudWatchEmulator, type CloudWatchEmulator } from '../../support/cloudwatch-emulator.js';
 import { keptPodCreate, keyOf } from '../../support/corpus.js';
@@ -49,10 +50,12 @@ describe('the re-count of closed ranges (FilterLogEvents emulator)', () => {
       EKS_FORWARDER_HTTP_PORT: String(port),
       EKS_FORWARDER_START_FROM: new Date(t0 - 1_000).toISOString(),
     };
-    // Sweep ages (ms) at a 1 s interval: the ceiling's at 6 s + 2 s, the re-count 4 s (its `everyMs`) after it.
-    const swept = (age: string) => readRunCheckpoint(env.EKS_FORWARDER_STATE_DIR!)?.sweptUpTo?.[age] ?? 0;
-    const ceilingSwept = () => swept('8000');
-    const recounted = () => swept('12000');
+    // Sweep ages at a 1 s interval, the sweeps prefiltered (the default): the ceiling's at 6 s + 2 s, the re-count its `everyMs` after it.
+    const [, ceiling, recount] = sweepsFor({ latenessFloorMs: 2_000, latenessCeilingMs: 6_000, fetchIntervalMs: 1_000, recountShare: 0.5 }, true);
+    expect([ceiling!.ageMs, recount!.recount]).toEqual([8_000, true]);
+    const swept = (age: number) => readRunCheckpoint(env.EKS_FORWARDER_STATE_DIR!)?.sweptUpTo?.[String(age)] ?? 0;
+    const ceilingSwept = () => swept(ceiling!.ageMs);
+    const recounted = () => swept(recount!.ageMs);
 
     // Stopped when the ceiling's sweep has passed events the re-count has not reached yet.
     let lost: string[] = [];
