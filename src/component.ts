@@ -107,6 +107,8 @@ export interface DoctorContext {
 export interface ComponentContext {
   log: Logger;
   health: HealthReporter;
+  /** For a sink: how far behind the newest event the source may read again (ms), so replays from that far are still recognised. */
+  replayHorizonMs?: number;
 }
 
 /**

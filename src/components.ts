@@ -117,8 +117,8 @@ export function createPipeline(settings: Settings, opts: WiringOptions): Running
   if (opts.sharing) return { ...opts.sharing, source: opts.sharing.source.sibling(opts.mode ?? { kind: 'tail' }) };
   const policy = policyOf(settings);
   const budget = createRequestBudget(settings.cloudwatch.requestsPerSecond);
-  const sink = sinkComponent(settings.sink).create(sinkSettings(settings), { log, health });
   const source = SOURCE.create(settings[SOURCE.kind], { log, health }, { policy, mode: opts.mode, prefilter: opts.prefilter, budget });
+  const sink = sinkComponent(settings.sink).create(sinkSettings(settings), { log, health, replayHorizonMs: source.replayHorizonMs });
   // `run` keeps dead letters the store refuses in a spool of the state directory and goes on;
   // `backfill` too when the sink keeps no dead letters at all (Linseed).
   const tail = (opts.mode?.kind ?? 'tail') === 'tail';

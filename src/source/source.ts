@@ -51,6 +51,8 @@ export interface Source<P = unknown> {
   readonly target: string;
   /** How late an event may arrive and still be read (ms): how far back a cut-over starts. */
   readonly latenessCeilingMs: number;
+  /** How far behind the newest event it reads again at the most (ms): the replays a sink must recognise. */
+  readonly replayHorizonMs: number;
   /** Validates a saved position; throws, saying what is wrong, for one it cannot resume from. */
   parsePosition(saved: unknown): P;
   /** The position of a first start at `start` (epoch ms), when nothing was checkpointed. */

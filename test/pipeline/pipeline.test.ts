@@ -28,6 +28,7 @@ class FakeSource implements Source<number> {
   readonly identity = ['fake'];
   readonly target = 'fake';
   readonly latenessCeilingMs = 0;
+  readonly replayHorizonMs = 0;
   /** Batches handed to the pipeline so far. */
   yielded = 0;
 

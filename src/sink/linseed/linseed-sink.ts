@@ -29,8 +29,10 @@ export interface LinseedSinkOptions {
   client: LinseedClient;
   log: Logger;
   health: HealthReporter;
-  /** How far behind the newest request time the delivered set keeps keys (the replay horizon). */
+  /** How far behind the newest request time the delivered set keeps keys (the replay horizon); default: 30 minutes or `replayHorizonMs`, the longer. */
   retainMs?: number;
+  /** How far behind the newest event the source reads again. */
+  replayHorizonMs?: number;
   /** How long a write takes to become searchable (Elasticsearch's refresh): a read back waits that long after one. */
   visibleAfterMs?: number;
   /** How long another replica's bulk request may still be landing after it lost the shard (default 10 s). */
@@ -46,7 +48,7 @@ const PAGE = 1_000;
 const TRANSIENT_ITEM = /rejected_execution|es_rejected|too_many_requests|429|unavailable_shards|timeout|circuit_breaking/i;
 /** A read of more than this many documents is split by time: Linseed's from/size paging stops at 10,000. */
 const SPLIT_ABOVE = 9_000;
-/** The replay horizon at the defaults: the ceiling's sweep (15 min + its period) and the re-count after it, with room. */
+/** The least replay horizon kept (a source that reads again farther back asks for more). */
 const RETAIN_MS = 30 * 60_000;
 /** Request times a verify slice may lead its documents' stage times by. */
 const REQUEST_SPAN_MS = 5 * 60_000;
@@ -80,7 +82,7 @@ export class LinseedSink implements Sink {
     this.visibleAfterMs = o.visibleAfterMs ?? VISIBLE_AFTER_MS;
     this.unsettled = [{ until: Date.now() + this.visibleAfterMs, from: Number.NEGATIVE_INFINITY, to: Number.POSITIVE_INFINITY }];
     this.identity = [o.settings.clusterId ?? 'cluster'];
-    this.retainMs = o.retainMs ?? RETAIN_MS;
+    this.retainMs = o.retainMs ?? Math.max(RETAIN_MS, o.replayHorizonMs ?? 0);
     this.delivered = new DeliveredSet(this.retainMs);
   }
 

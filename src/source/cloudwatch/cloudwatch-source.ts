@@ -33,6 +33,8 @@ export class CloudWatchStats {
   sweepBytes = 0;
   /** The pod's clock minus AWS's, as of the last answer (ms). */
   clockSkewMs = 0;
+  /** CloudWatch refused the pattern compiled from the policy: every read moves every event. */
+  filterPatternRefused = false;
 
   constructor(readonly budget: RequestBudget) {}
 }
@@ -80,12 +82,15 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
    */
   private readonly delays: number[] = [];
   private skewWarnedAt = Number.NEGATIVE_INFINITY;
-  /** CloudWatch refused the compiled pattern: every window is read whole from then on. */
-  private patternRefused = false;
   private readonly recountAllowance: RecountAllowance;
 
   get latenessCeilingMs(): number {
     return this.o.settings.latenessCeilingMs;
+  }
+
+  /** The oldest sweep's age plus the timestamps it batches, and a poll's worth of lag. */
+  get replayHorizonMs(): number {
+    return Math.max(0, ...this.sweeps.map((s) => s.ageMs + s.everyMs)) + this.o.settings.fetchIntervalMs;
   }
 
   constructor(private readonly o: CloudWatchSourceOptions) {
@@ -198,7 +203,7 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
    * events CloudWatch cut off, which no JSON pattern can match but which must be dead-lettered.
    */
   private patternsOf(sweepAge: number | undefined): (string | undefined)[] {
-    if (this.patternRefused) return [undefined];
+    if (this.stats.filterPatternRefused) return [undefined];
     if (sweepAge === undefined) return this.o.filterPattern ? [this.o.filterPattern, TRUNCATED_PATTERN] : [undefined];
     const pattern = this.o.sweepFilterPattern;
     switch (this.sweeps.find((s) => s.ageMs === sweepAge)?.reads) {
@@ -315,9 +320,10 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
           yield { events: page.events, position, lateBefore: start.readUpTo, lateLimitMs: settings.latenessCeilingMs, drained, ...(proving ? { proving } : {}) };
         }
       } catch (err) {
-        if (patterns[pass] !== undefined && isRefusedPattern(err) && !control.signal.aborted) {
+        if (patterns[pass] !== undefined && isInvalidParameter(err) && !control.signal.aborted && (await this.takesItWithoutPattern(position, control.signal))) {
           // Our reading of CloudWatch's pattern syntax is not CloudWatch's: reading more beats stopping.
-          this.patternRefused = true;
+          stats.filterPatternRefused = true;
+          health.failed(this.target, err);
           log.error({ err: errorText(err), filterPattern: patterns[pass] }, 'CloudWatch refused the filter pattern compiled from the policy: reading every event from now on (EKS_FORWARDER_PREFILTER=off says so without this error)');
           yield* this.readWindow({ ...start, pass: undefined, nextToken: undefined, tokenAfter: undefined, under: this.underOf(start.sweep) }, control, afterDrain);
           return;
@@ -325,6 +331,19 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
         if (!control.signal.aborted) health.failed(this.target, err);
         throw err;
       }
+    }
+  }
+
+  /** Whether CloudWatch answers the same window without a pattern (then the pattern was what it refused, whatever its wording). */
+  private async takesItWithoutPattern(p: CloudWatchPosition, signal: AbortSignal): Promise<boolean> {
+    try {
+      await this.o.client.send(
+        new FilterLogEventsCommand({ logGroupName: p.groupName, logStreamNamePrefix: p.streamPrefix, startTime: p.windowStart, endTime: p.windowEnd, limit: 1 }),
+        { abortSignal: signal },
+      );
+      return true;
+    } catch {
+      return false;
     }
   }
 
@@ -337,10 +356,8 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
   }
 }
 
-/** A request refused for its parameters, not its token (a rejected token is read again without it, in `readWindow`). */
-function isRefusedPattern(err: unknown): boolean {
-  const e = err as { name?: string; message?: string };
-  return e?.name === 'InvalidParameterException' && !/token/i.test(e.message ?? '');
+function isInvalidParameter(err: unknown): boolean {
+  return (err as { name?: string })?.name === 'InvalidParameterException';
 }
 
 /**

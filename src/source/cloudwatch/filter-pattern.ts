@@ -9,8 +9,8 @@ type Rule = AuditPolicy['rules'][number];
  * Compiles an audit policy into a CloudWatch Logs JSON filter pattern that selects a safe
  * superset of what the policy keeps, so the service sends fewer bytes; exact evaluation still
  * happens in the forwarder. A condition is only emitted when it cannot exclude a kept event:
- * verbs, resource names (subresources widen to their resource), namespaces, user names, URL
- * prefixes and omitted stages. Groups and user groups are left to the forwarder. Returns
+ * verbs, resource names (subresources widen to their resource), namespaces, user names and
+ * omitted stages. Groups and user groups are left to the forwarder. Returns
  * undefined when no useful pattern exists (a rule keeps everything) or it would be too long.
  */
 export function compileFilterPattern(policy: AuditPolicy): string | undefined {
@@ -37,10 +37,8 @@ function ruleClause(rule: Rule, omitStages: string[]): string | undefined {
   if (rule.namespaces?.length && !rule.namespaces.includes('')) parts.push(anyOf('$.objectRef.namespace', rule.namespaces));
   const resources = resourceNames(rule);
   if (resources) parts.push(anyOf('$.objectRef.resource', resources));
-  // A query string follows the path in requestURI, so every URL becomes a prefix.
-  if (rule.nonResourceURLs?.length && !rule.nonResourceURLs.includes('*')) {
-    parts.push(anyOf('$.requestURI', [...new Set(rule.nonResourceURLs.map((u) => `${u.replace(/\*$/, '')}*`))]));
-  }
+  // No condition on URLs: the API server matches them against the percent-decoded path while
+  // requestURI keeps the client's escapes (`/ver%73ion` is `/version`), which no prefix can cover.
   for (const stage of new Set(omitStages)) parts.push(`$.stage != ${quote(stage)}`);
   return parts.length ? parts.join(' && ') : undefined;
 }

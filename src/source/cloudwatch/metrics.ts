@@ -19,5 +19,6 @@ export const cloudwatchMetrics: readonly MetricDefinition<CloudWatchSource>[] = 
   { name: 'sweep_pages_total', type: 'counter', help: 'FilterLogEvents pages read again by the lateness sweeps (each a call).', read: (c) => c?.stats.sweepPages ?? 0 },
   { name: 'sweep_bytes_total', type: 'counter', help: 'Message bytes read again by the lateness sweeps.', read: (c) => c?.stats.sweepBytes ?? 0 },
   { name: 'clock_skew_seconds', type: 'gauge', help: "The pod's clock minus AWS's (from CloudWatch's Date header), as of the last poll.", read: (c) => (c?.stats.clockSkewMs ?? 0) / 1000 },
+  { name: 'filter_pattern_refused', type: 'gauge', help: 'CloudWatch refused the filter pattern compiled from the policy (1): every read moves every event.', read: (c) => (c?.stats.filterPatternRefused ? 1 : 0) },
   { name: 'overlap_seconds', type: 'gauge', help: 'How far behind the head each window re-reads, for late arrivals.', read: (c) => (c?.stats.overlapMs ?? 0) / 1000 },
 ];

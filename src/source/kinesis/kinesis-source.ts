@@ -80,6 +80,7 @@ export class KinesisSource implements Source<KinesisPosition> {
   readonly target = 'kinesis';
   /** Push mode has no re-reads: an event arrives when CloudWatch ingests it. */
   readonly latenessCeilingMs = 0;
+  readonly replayHorizonMs = 0;
   private readonly now: () => number;
   /** The lease counter under which each shard's first batch was delivered by this process. */
   private readonly readUnder = new Map<string, number>();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { noHealth } from '../../../src/component.js';
 import { NotOwnedError, type SinkRecord } from '../../../src/sink/sink.js';
 import { LinseedError, type BulkAnswer, type LinseedClient, type ReadAnswer, type ReadQuery } from '../../../src/sink/linseed/client.js';
@@ -109,6 +109,32 @@ describe('the Linseed sink: exactly once through an API that sets no id', () => 
     expect((await sink.write(batch, signal)).map((o) => o.result)).toEqual(Array(5).fill('already-stored'));
     expect(linseed.docs).toHaveLength(5);
     expect(linseed.bulks).toBe(1);
+  });
+
+  it('answers replays from as far back as its source reads again (past 30 minutes) from what it knows, without reading back', async () => {
+    const replayAfter = async (replayHorizonMs?: number) => {
+      const linseed = new FakeLinseed();
+      const sink = new LinseedSink({ settings: { endpoint: 'https://linseed', certFile: 'c', keyFile: 'k', tokenFile: 't' }, client: linseed as unknown as LinseedClient, log: pino({ level: 'silent' }), health: noHealth, visibleAfterMs: 0, othersInFlightMs: 0, replayHorizonMs });
+      const old = records(5);
+      vi.useFakeTimers({ toFake: ['Date'] });
+      try {
+        await sink.write(old, signal);
+        // The head writes on; the old range is written to again only by the next sweep, 15 wall-minutes on.
+        for (let minute = 1; minute <= 15; minute++) {
+          vi.setSystemTime(Date.now() + 60_000);
+          await sink.write(records(5, (23 + minute) * 60), signal);
+        }
+        const reads = linseed.reads;
+        const outcomes = await sink.write(old, signal);
+        return { outcomes: outcomes.map((o) => o.result), readBacks: linseed.reads - reads, stored: linseed.docs.length };
+      } finally {
+        vi.useRealTimers();
+      }
+    };
+    // The prefiltered ceiling's sweep reads 15 min + 15 min of batch + an interval behind the newest.
+    expect(await replayAfter(40 * 60_000)).toEqual({ outcomes: Array(5).fill('already-stored'), readBacks: 0, stored: 80 });
+    // Kept only 30 minutes, the same replay is recognised by reading back.
+    expect((await replayAfter(undefined)).readBacks).toBeGreaterThan(0);
   });
 
   it('after a restart, reads back the range before sending, and sends only what Linseed lacks', async () => {

@@ -116,34 +116,69 @@ describe('CloudWatch source', () => {
     ]);
   });
 
-  it('reads without patterns, and says so once, when CloudWatch refuses the compiled pattern', async () => {
+  /** FilterLogEvents refusing `refuse` requests with InvalidParameterException; records every request. */
+  function refusing(refuse: (input: Record<string, unknown>) => boolean, message: string) {
     const requests: Record<string, unknown>[] = [];
-    const stop = new AbortController();
     const client = {
       send: async (command: { input: Record<string, unknown> }) => {
         requests.push(command.input);
-        if (command.input.filterPattern) throw Object.assign(new Error('Invalid filter pattern'), { name: 'InvalidParameterException', $metadata: { httpStatusCode: 400 } });
+        if (refuse(command.input)) throw Object.assign(new Error(message), { name: 'InvalidParameterException', $metadata: { httpStatusCode: 400 } });
         return { events: [] };
       },
       destroy() {},
     } as unknown as CloudWatchLogsClient;
+    return { client, requests };
+  }
+
+  it('reads without patterns, and says so once, when CloudWatch refuses the compiled pattern, whatever its wording', async () => {
+    // Worded with "token", as a parser's error may be: the pattern is still what was refused.
+    const { client, requests } = refusing((input) => input.filterPattern !== undefined, 'Invalid filter pattern: unexpected token at 12');
+    const stop = new AbortController();
     const logged: string[] = [];
+    const failed: unknown[] = [];
     const log = pino({ level: 'error' }, { write: (line: string) => void logged.push(line) });
-    const source = new CloudWatchSource({ settings, client, stats: new CloudWatchStats(createRequestBudget(5)), clock: knownClock(), mode: { kind: 'tail' }, sweepFilterPattern: '{ $.verb = "create" }', log, health: noHealth });
+    const stats = new CloudWatchStats(createRequestBudget(5));
+    const health = { ...noHealth, failed: (_: string, err: unknown) => void failed.push(err) };
+    const source = new CloudWatchSource({ settings, client, stats, clock: knownClock(), mode: { kind: 'tail' }, sweepFilterPattern: '{ $.verb = "create" }', log, health });
     const readUpTo = Date.now() - 3_600_000;
     const position: CloudWatchPosition = { ...source.startAt(0), readUpTo, windowStart: readUpTo + 1, sweptUpTo: { 12000: readUpTo - 600_000, 62000: readUpTo - 900_000 } };
     for await (const batch of source.read(position, { stop: stop.signal, signal: new AbortController().signal })) {
       if (batch.drained && batch.position.windowEnd === undefined && batch.position.readUpTo! > readUpTo) stop.abort();
     }
-    // The ceiling's window asked once with the pattern, then again from its start without; the rest without.
+    // The ceiling's window asked once with the pattern, once without (is it the pattern?), then again from its start without; the rest without.
     expect(requests.map((r) => [r.startTime, r.filterPattern])).toEqual([
       [readUpTo - 900_000 + 1, '{ $.verb = "create" }'],
+      [readUpTo - 900_000 + 1, undefined],
       [readUpTo - 900_000 + 1, undefined],
       [readUpTo - 600_000 + 1, undefined],
       [readUpTo + 1, undefined],
     ]);
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatch(/refused the filter pattern compiled from the policy/);
+    expect(failed).toHaveLength(1);
+    expect(stats.filterPatternRefused).toBe(true);
+  });
+
+  it('keeps its patterns and fails the read when CloudWatch refuses the request without its pattern too', async () => {
+    const { client, requests } = refusing(() => true, '1 validation error detected: Value at logGroupName failed to satisfy constraint');
+    const stats = new CloudWatchStats(createRequestBudget(5));
+    const source = new CloudWatchSource({ settings, client, stats, clock: knownClock(), mode: { kind: 'tail' }, sweepFilterPattern: '{ $.verb = "create" }', log: pino({ level: 'silent' }), health: noHealth });
+    const readUpTo = Date.now() - 3_600_000;
+    const position: CloudWatchPosition = { ...source.startAt(0), readUpTo, windowStart: readUpTo + 1, sweptUpTo: { 12000: readUpTo - 600_000, 62000: readUpTo - 900_000 } };
+    const read = async () => {
+      for await (const _ of source.read(position, { stop: new AbortController().signal, signal: new AbortController().signal })) void _;
+    };
+    await expect(read()).rejects.toThrow(/logGroupName/);
+    expect(requests).toHaveLength(2);
+    expect(stats.filterPatternRefused).toBe(false);
+  });
+
+  it('tells how far behind the newest event it reads again: the ceiling\'s age, the timestamps its sweep batches and an interval', () => {
+    const source = (sweepFilterPattern?: string) =>
+      new CloudWatchSource({ settings, client: {} as CloudWatchLogsClient, stats: new CloudWatchStats(createRequestBudget(5)), clock: new AwsClock(), mode: { kind: 'tail' }, sweepFilterPattern, log: pino({ level: 'silent' }), health: noHealth });
+    // Ceiling 60 s: its sweep at 62 s, batching 30 s of timestamps (60 s with its second pass), then one 1 s interval.
+    expect(source().replayHorizonMs).toBe(62_000 + 30_000 + 1_000);
+    expect(source('{ $.verb = "create" }').replayHorizonMs).toBe(62_000 + 60_000 + 1_000);
   });
 
   describe('never stuck on, and never misled by, a position from another configuration', () => {

@@ -53,6 +53,21 @@ describe('compileFilterPattern', () => {
     expect(excluded).toBeGreaterThan(0);
   });
 
+  it('stays a superset for non-resource URLs a client percent-escaped (the API server matches the decoded path)', () => {
+    const policy: AuditPolicy = { apiVersion: 'audit.k8s.io/v1', kind: 'Policy', rules: [{ level: 'Metadata', verbs: ['get'], nonResourceURLs: ['/version', '/healthz*'] }] };
+    const pattern = compileFilterPattern(policy)!;
+    const compiled = compilePolicy(policy);
+    const base = corpus.map((c) => c.event as Record<string, unknown>).find((e) => typeof e.requestURI === 'string' && !e.objectRef)!;
+    for (const requestURI of ['/ver%73ion', '/%76ersion?timeout=32s', '/healthz%2Fetcd', '/version']) {
+      const event = { ...base, requestURI, verb: 'get', stage: 'ResponseComplete' };
+      const parsed = parseAuditEvent(JSON.stringify(event));
+      expect(parsed.ok && applyPolicy(compiled, parsed.event), `the policy keeps ${requestURI}`).toBeTruthy();
+      expect(jsonPatternMatches(pattern, event), `${pattern} selects ${requestURI}`).toBe(true);
+    }
+    // A rule of URLs alone compiles to no pattern rather than to prefixes an escape gets past.
+    expect(compileFilterPattern({ apiVersion: 'audit.k8s.io/v1', kind: 'Policy', rules: [{ level: 'Metadata', nonResourceURLs: ['/version'] }] })).toBeUndefined();
+  });
+
   it('gives no pattern when a rule keeps everything, or when the pattern would be too long', () => {
     expect(compileFilterPattern({ apiVersion: 'audit.k8s.io/v1', kind: 'Policy', rules: [{ level: 'Metadata' }] })).toBeUndefined();
     expect(
