@@ -127,9 +127,9 @@ const FALLBACK_OVERLAP_MS = 15 * 60_000 + 2_000;
  * CloudWatch's. Three forwarders read it at once, each through its own counting proxy into its
  * own indices: one at the default settings (60 s), one at a 5 s interval, and one at the
  * defaults with the prefilter off (how every release before the sweeps' prefilter read); the
- * OpenTelemetry receiver reads it at 5 s too. Every forwarder runs until its ceiling sweep has re-read the whole feed, so every
- * range is read by every pass and late arrivals have had their chance: about 20 minutes after
- * the feed at the defaults.
+ * OpenTelemetry receiver reads it at 5 s too. Every forwarder runs until its ceiling sweep has
+ * re-read the whole feed, so every range is read by every pass and late arrivals have had their
+ * chance: about 30 minutes after the feed at the defaults (22 with the prefilter off).
  */
 export async function measureLive(options: LiveOptions): Promise<LiveResult> {
   const emulator = await startCloudWatchEmulator();

@@ -628,7 +628,7 @@ function liveSection(l: LiveResult): string[] {
   const sweeps = (x: LiveForwarder) =>
     x.sweepPages === undefined ? '-' : `${n0(x.sweepPages)} calls, ${n1((x.sweepBytes ?? 0) / 1e6)} MB: ${n0(x.sweepPages / hours(x))} calls/h, ${n1((x.sweepBytes ?? 0) / 1e6 / hours(x))} MB/h`;
   const out = [
-    '## Live, with late arrivals (`run` at the defaults and at 5 s, beside the OpenTelemetry receiver)',
+    '## Live, with late arrivals (`run` at the defaults, at 5 s and with the prefilter off, beside the OpenTelemetry receiver)',
     '',
     `${n0(f.ingested)} audit events (${n1(f.ingestedMb)} MB) put into a fresh group of the CloudWatch emulator (filter patterns applied, 1 MB pages) over ${f.minutes} min at ~${f.ratePerSecond}/s in ${f.streams} streams: ` +
       `${n0(f.byArrival['on time'])} on time, ${n0(f.byArrival['late batch'])} in 1-second batches 30 s - 5 min late, ${n0(f.byArrival['stalled stream'])} from a stream stalled then flushed, ${n0(f.byArrival['old-only batch'])} in one batch of only old events; ` +
@@ -664,8 +664,7 @@ function liveSection(l: LiveResult): string[] {
     'Calls per interval count every CloudWatch call: the head needs one per page of new data, each sweep one per page of a window of at least 4 intervals (at the defaults), so above ~1 MB of new data per 4 intervals the sweeps cost one call per ~1 MB they re-read. ' +
       '"Fed" is the feed\'s minutes, "after" the idle time after it, while the sweeps re-read it. ' +
       "The table's per-hour sweep figures are over each reader's whole run, idle part included. " +
-      'LocalStack has no 1 MB page cap: a window\'s first page asks for 1,000 events (the forwarder sizes later pages from the events it saw), so a head window of up to 1,000 events costs one call here where AWS would cut it at 1 MB. ' +
-      'It answers stream by stream rather than in timestamp order, and stamps `ingestionTime` at the put.',
+      'The CloudWatch emulator answers in timestamp order, at most 1 MB a page as AWS does, applies filter patterns in one scan (AWS may answer a filtered call with short or empty pages, so its calls can be more) and serves an event from the moment it was put.',
     '',
   );
   return out;

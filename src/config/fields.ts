@@ -30,11 +30,14 @@ export const duration = (fallbackMs: number) =>
     return parsed;
   });
 
+export const isTrue = (v: string) => /^(true|1|yes)$/i.test(v);
+export const isFalse = (v: string) => /^(false|0|no)$/i.test(v);
+
 export const boolean = (fallback: boolean) =>
   optionalText.transform((v, ctx) => {
     if (v === undefined) return fallback;
-    if (/^(true|1|yes)$/i.test(v)) return true;
-    if (/^(false|0|no)$/i.test(v)) return false;
+    if (isTrue(v)) return true;
+    if (isFalse(v)) return false;
     ctx.addIssue({ code: 'custom', message: `must be true or false, got "${v}"` });
     return z.NEVER;
   });

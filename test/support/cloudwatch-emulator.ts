@@ -61,13 +61,13 @@ const PAGE_BYTES = 1_048_576;
 export async function startCloudWatchEmulator(options: CloudWatchEmulatorOptions = {}): Promise<CloudWatchEmulator> {
   const events: Stored[] = [];
   let seq = 0;
+  const order = (a: { timestamp: number; seq: number }, b: { timestamp: number; seq: number }) => a.timestamp - b.timestamp || a.seq - b.seq;
   const store = (group: string, stream: string, batch: { timestamp: number; message: string; ingestionTime?: number }[]) => {
     const now = Date.now();
     for (const e of batch) events.push({ group, stream, timestamp: e.timestamp, ingestionTime: e.ingestionTime ?? now, message: e.message, seq: seq++ });
     events.sort(order);
   };
   const served = { calls: 0, events: 0, bytes: 0 };
-  const order = (a: { timestamp: number; seq: number }, b: { timestamp: number; seq: number }) => a.timestamp - b.timestamp || a.seq - b.seq;
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];

@@ -325,7 +325,7 @@ export class CloudWatchSource implements Source<CloudWatchPosition> {
           stats.filterPatternRefused = true;
           health.failed(this.target, err);
           log.error({ err: errorText(err), filterPattern: patterns[pass] }, 'CloudWatch refused the filter pattern compiled from the policy: reading every event from now on (EKS_FORWARDER_PREFILTER=off says so without this error)');
-          yield* this.readWindow({ ...start, pass: undefined, nextToken: undefined, tokenAfter: undefined, under: this.underOf(start.sweep) }, control, afterDrain);
+          yield* this.readWindow({ ...start, pass: undefined, nextToken: undefined, tokenAfter: undefined }, control, afterDrain);
           return;
         }
         if (!control.signal.aborted) health.failed(this.target, err);

@@ -59,14 +59,15 @@ export const cloudwatch = {
       },
     });
     const prefilter = opts.prefilter === false ? 'off' : s.prefilter;
-    const pattern = prefilter === 'off' ? undefined : compileFilterPattern(opts.policy);
     const mode = opts.mode ?? { kind: 'tail' };
-    if (prefilter !== 'off') {
+    // A closed window (backfill, verify) has no sweeps: there `sweeps` filters nothing.
+    const used = prefilter === 'all' || (prefilter === 'sweeps' && mode.kind === 'tail');
+    const pattern = used ? compileFilterPattern(opts.policy) : undefined;
+    if (used) {
       const where = prefilter === 'all' ? 'CloudWatch prefilter on' : 'CloudWatch prefilter on for the lateness sweeps';
       log.info({ filterPattern: pattern ?? null }, pattern ? where : 'the policy compiles to no useful prefilter: every read moves every event');
     }
     const filterPattern = prefilter === 'all' ? pattern : undefined;
-    // A closed window (backfill, verify) has no sweeps.
     const sweepFilterPattern = mode.kind === 'tail' ? pattern : undefined;
     return new CloudWatchSource({ settings: s, client, stats, clock, mode, filterPattern, sweepFilterPattern, ...ctx });
   },

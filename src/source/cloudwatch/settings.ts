@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ComponentSettings, SettingSpec } from '../../component.js';
-import { duration, integerIn, optionalText, positiveSeconds } from '../../config/fields.js';
+import { duration, integerIn, isFalse, isTrue, optionalText, positiveSeconds } from '../../config/fields.js';
 import { parseDuration } from '../../time.js';
 
 export interface CloudWatchSettings {
@@ -138,8 +138,8 @@ const schema = z.object({
     if (v === undefined) return 'sweeps';
     const value = v.toLowerCase();
     if (value === 'sweeps') return 'sweeps';
-    if (/^(all|true|1|yes)$/.test(value)) return 'all';
-    if (/^(off|false|0|no)$/.test(value)) return 'off';
+    if (value === 'all' || isTrue(value)) return 'all';
+    if (value === 'off' || isFalse(value)) return 'off';
     ctx.addIssue({ code: 'custom', message: `must be sweeps, all or off, got "${v}"` });
     return z.NEVER;
   }),
